@@ -1,0 +1,45 @@
+# parlab: the two commands that matter are `make test` and `make bench`. Both install what a
+# fresh Debian/Ubuntu machine lacks (scripts/install-deps.sh says what it installs).
+BUILD ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+export OMP_WAIT_POLICY ?= passive
+
+.PHONY: all build deps configure test bench sweep install format format-check clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	@bash scripts/install-deps.sh
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps build
+	@bash scripts/bench.sh $(BUILD)
+
+sweep: deps build
+	@bash scripts/sweep.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+format:
+	@bash scripts/format.sh
+
+format-check:
+	@bash scripts/format.sh --check
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,53 @@
+#include "parlab/backend.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "parlab/error.hpp"
+
+namespace parlab {
+
+std::string_view to_string(schedule s) {
+  switch (s) {
+    case schedule::static_: return "static";
+    case schedule::dynamic: return "dynamic";
+    case schedule::guided: return "guided";
+  }
+  return "?";
+}
+
+std::string_view to_string(pin_policy p) {
+  switch (p) {
+    case pin_policy::none: return "none";
+    case pin_policy::compact: return "compact";
+    case pin_policy::spread: return "spread";
+  }
+  return "?";
+}
+
+std::size_t effective_grain(std::size_t n, unsigned threads, schedule s, std::size_t grain) {
+  if (grain > 0 || s == schedule::static_) return grain;
+  // About 16 chunks per worker, capped at 64k elements (512 KiB of int64): enough to balance a
+  // straggler, few enough that claiming a chunk is noise next to running it.
+  const std::size_t per_worker = n / (std::size_t{threads} * 16);
+  return std::clamp<std::size_t>(per_worker, 1, std::size_t{1} << 16);
+}
+
+run_report backend::run(const reduce_task& task, const run_options& options, void* result) const {
+  if (options.threads == 0) throw usage_error("a backend needs at least 1 thread");
+  if (!task.identity || !task.accumulate || !task.combine)
+    throw usage_error("reduce_task is missing its identity, accumulate or combine");
+  try {
+    return execute(task, options, result);
+  } catch (const run_error&) {
+    throw;
+  } catch (const usage_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw run_error(std::string(name()) + ": " + e.what());
+  } catch (...) {
+    throw run_error(std::string(name()) + ": the body threw an exception of unknown type");
+  }
+}
+
+}  // namespace parlab

@@ -1,0 +1,70 @@
+#pragma once
+// One cache-line-aligned slot per worker for its running partial and a "ran" mark, so that
+// workers never share a line and workers_seen counts those that really executed the body.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "parlab/reduce_task.hpp"
+
+namespace parlab::detail {
+
+class partial_slots {
+ public:
+  static constexpr std::size_t line = 64;
+
+  static std::size_t stride(std::size_t partial_size) {
+    return line + (partial_size + line - 1) / line * line;
+  }
+  static std::size_t bytes_needed(std::size_t partial_size, unsigned workers) {
+    return stride(partial_size) * workers;
+  }
+
+  // Slots live in `memory` (bytes_needed bytes, 64-aligned) when given: the fork backend passes
+  // a shared mapping. Otherwise they are allocated here.
+  partial_slots(const reduce_task& task, unsigned workers, std::byte* memory = nullptr)
+      : task_(task), workers_(workers), stride_(stride(task.partial_size)) {
+    if (memory == nullptr) {
+      owned_.reset(new (std::align_val_t{line}) std::byte[bytes_needed(task.partial_size, workers)]);
+      memory = owned_.get();
+    }
+    base_ = memory;
+    for (unsigned w = 0; w < workers; ++w) {
+      ran_flag(w) = 0;
+      task_.identity(partial(w));
+    }
+  }
+
+  void* partial(unsigned w) const { return base_ + std::size_t{w} * stride_ + line; }
+  void mark_ran(unsigned w) const { ran_flag(w) = 1; }
+  [[nodiscard]] bool ran(unsigned w) const { return ran_flag(w) != 0; }
+
+  // result = identity combined with every slot that ran, in worker order. Returns how many ran.
+  unsigned combine_into(void* result) const {
+    task_.identity(result);
+    unsigned seen = 0;
+    for (unsigned w = 0; w < workers_; ++w) {
+      if (!ran(w)) continue;
+      ++seen;
+      task_.combine(result, partial(w));
+    }
+    return seen;
+  }
+
+ private:
+  struct aligned_delete {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{line}); }
+  };
+  std::uint8_t& ran_flag(unsigned w) const {
+    return *reinterpret_cast<std::uint8_t*>(base_ + std::size_t{w} * stride_);
+  }
+
+  const reduce_task& task_;
+  unsigned workers_;
+  std::size_t stride_;
+  std::unique_ptr<std::byte[], aligned_delete> owned_;
+  std::byte* base_ = nullptr;
+};
+
+}  // namespace parlab::detail

@@ -1,0 +1,32 @@
+#include "parlab/backend.hpp"
+
+namespace parlab {
+
+namespace {
+
+// The baseline every speedup is measured against: the body over the whole range, on the
+// calling thread, with no scheduling at all. The thread count is ignored.
+class seq final : public backend {
+ public:
+  std::string_view name() const override { return "seq"; }
+  std::string_view description() const override {
+    return "sequential baseline: the body over the whole range on the calling thread";
+  }
+
+ protected:
+  run_report execute(const reduce_task& task, const run_options&, void* result) const override {
+    task.identity(result);
+    if (task.n == 0) return {0, {}};
+    task.accumulate(index_range{0, task.n}, result);
+    return {1, {}};
+  }
+};
+
+}  // namespace
+
+const backend& seq_backend() {
+  static const seq instance;
+  return instance;
+}
+
+}  // namespace parlab

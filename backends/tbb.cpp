@@ -1,0 +1,106 @@
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
+
+#include <string>
+
+#include "backends/partial_slots.hpp"
+#include "backends/pinning.hpp"
+#include "parlab/backend.hpp"
+#include "parlab/error.hpp"
+
+namespace parlab {
+namespace {
+
+// Pins each thread that enters the arena to the CPU of its arena slot, and unpins it on the way
+// out: TBB's workers outlive the run and must not stay bound.
+class arena_pinner final : public tbb::task_scheduler_observer {
+ public:
+  arena_pinner(tbb::task_arena& arena, const detail::pinning& pins)
+      : tbb::task_scheduler_observer(arena), pins_(pins), all_(detail::allowed_cpus()) {
+    if (pins_.active()) observe(true);
+  }
+  ~arena_pinner() override { observe(false); }
+  arena_pinner(const arena_pinner&) = delete;
+  arena_pinner& operator=(const arena_pinner&) = delete;
+
+  void on_scheduler_entry(bool) override {
+    pins_.pin_this_thread(static_cast<unsigned>(tbb::this_task_arena::current_thread_index()));
+  }
+  void on_scheduler_exit(bool) override {
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    for (int c : all_) CPU_SET(c, &mask);
+    sched_setaffinity(0, sizeof mask, &mask);
+  }
+
+ private:
+  const detail::pinning& pins_;
+  std::vector<int> all_;
+};
+
+// A task_arena of exactly N slots. The arena size alone is a cap, not a promise: above the core
+// count TBB runs only its default number of workers, so a global_control scoped to the run
+// raises the process-wide limit to N (PITFALLS.md: efficiency 0.12 -> 0.97 for 32 sleeps on 16).
+class tbb_arena final : public backend {
+ public:
+  std::string_view name() const override { return "tbb"; }
+  std::string_view description() const override {
+    return "oneTBB task_arena of N with run-scoped global_control; static/simple/auto partitioner";
+  }
+
+ protected:
+  run_report execute(const reduce_task& task, const run_options& options,
+                     void* result) const override {
+    const unsigned n_workers = options.threads;
+    const std::size_t grain = effective_grain(task.n, n_workers, options.sched, options.grain);
+    detail::partial_slots slots(task, n_workers);
+    const detail::pinning pins(options.pin, n_workers);
+    const detail::pinning::restore_on_exit restore_caller(pins);
+
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n_workers);
+    tbb::task_arena arena(static_cast<int>(n_workers));
+    arena.initialize();
+    arena_pinner pinner(arena, pins);
+
+    auto body = [&](const tbb::blocked_range<std::size_t>& r) {
+      const int slot = tbb::this_task_arena::current_thread_index();
+      if (slot < 0 || static_cast<unsigned>(slot) >= n_workers)
+        throw run_error("tbb: a thread ran outside the arena's slots (index " +
+                        std::to_string(slot) + ")");
+      const auto w = static_cast<unsigned>(slot);
+      slots.mark_ran(w);
+      task.accumulate(index_range{r.begin(), r.end()}, slots.partial(w));
+    };
+    arena.execute([&] {
+      if (task.n == 0) return;
+      switch (options.sched) {
+        case schedule::static_:
+          tbb::parallel_for(tbb::blocked_range<std::size_t>(0, task.n, grain > 0 ? grain : 1), body,
+                            tbb::static_partitioner{});
+          break;
+        case schedule::dynamic:
+          tbb::parallel_for(tbb::blocked_range<std::size_t>(0, task.n, grain), body,
+                            tbb::simple_partitioner{});
+          break;
+        case schedule::guided:
+          tbb::parallel_for(tbb::blocked_range<std::size_t>(0, task.n, grain), body,
+                            tbb::auto_partitioner{});
+          break;
+      }
+    });
+    return {slots.combine_into(result), pins.describe()};
+  }
+};
+
+}  // namespace
+
+const backend& tbb_backend() {
+  static const tbb_arena instance;
+  return instance;
+}
+
+}  // namespace parlab

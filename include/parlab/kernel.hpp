@@ -1,0 +1,83 @@
+#pragma once
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "parlab/index_range.hpp"
+#include "parlab/params.hpp"
+#include "parlab/reduce_task.hpp"
+
+namespace parlab {
+
+struct verdict {
+  bool ok = false;
+  std::string detail;  // what was expected and what came back
+};
+
+// What one run of the kernel moves or does, for throughput: GB/s, Gelem/s, tasks/s.
+struct work_amount {
+  double bytes = 0;
+  double elements = 0;
+  double tasks = 0;
+};
+
+// What a kernel computes. It prepares its data once per parameter set, exposes the work as a
+// reduce_task, and verifies the combined result. It knows nothing of backends.
+class kernel {
+ public:
+  virtual ~kernel() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual std::string_view description() const = 0;
+  [[nodiscard]] virtual std::vector<param_spec> params() const = 0;
+
+  // Allocates and fills the data for these values (defaults already filled in).
+  virtual void prepare(const param_values& values) = 0;
+  [[nodiscard]] virtual reduce_task task() const = 0;
+  [[nodiscard]] virtual verdict verify(const void* partial) const = 0;
+  [[nodiscard]] virtual work_amount work() const = 0;
+  // The best wall time this many workers could reach, when the kernel knows it (io does); 0 if not.
+  [[nodiscard]] virtual double ideal_seconds(unsigned /*workers*/) const { return 0; }
+};
+
+// The typed way to write a kernel: a body over a sub-range returning a trivially copyable
+// Partial, a combine, an identity and a check. typed_kernel erases the types for backends.
+template <class Partial>
+class typed_kernel : public kernel {
+  static_assert(std::is_trivially_copyable_v<Partial>,
+                "a partial crosses process boundaries in the fork backend: it must be trivially "
+                "copyable");
+
+ public:
+  [[nodiscard]] virtual Partial identity() const { return Partial{}; }
+  [[nodiscard]] virtual Partial body(index_range range) const = 0;
+  [[nodiscard]] virtual Partial combine(const Partial& a, const Partial& b) const = 0;
+  [[nodiscard]] virtual verdict check(const Partial& result) const = 0;
+
+  [[nodiscard]] reduce_task task() const final {
+    reduce_task t;
+    t.n = task_size();
+    t.partial_size = sizeof(Partial);
+    t.identity = [this](void* p) { store(p, identity()); };
+    t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };
+    t.combine = [this](void* into, const void* from) { store(into, combine(load(into), load(from))); };
+    return t;
+  }
+  [[nodiscard]] verdict verify(const void* partial) const final { return check(load(partial)); }
+
+ protected:
+  // The length of the index space the body runs over.
+  [[nodiscard]] virtual std::size_t task_size() const = 0;
+
+ private:
+  static Partial load(const void* p) {
+    Partial v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static void store(void* p, const Partial& v) { std::memcpy(p, &v, sizeof v); }
+};
+
+}  // namespace parlab

@@ -1,0 +1,44 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parlab {
+
+// How a kernel parameter is written on the command line and checked.
+enum class param_kind {
+  count,     // a whole number: 4, 1e3
+  size,      // a whole number with suffixes: 1e8, 64M, 1Gi
+  duration,  // seconds with a unit: 2s, 150ms, 500us
+  fraction,  // a real number in [0, 1)
+};
+
+struct param_spec {
+  std::string name;  // the long flag without dashes: "size"
+  param_kind kind = param_kind::count;
+  double default_value = 0;
+  std::string help;
+  double min_value = 0;  // inclusive lower bound for count and size
+};
+
+// Parameter values by name, in the units above (durations in seconds).
+class param_values {
+ public:
+  void set(std::string_view name, double value) { values_[std::string(name)] = value; }
+  [[nodiscard]] bool has(std::string_view name) const { return values_.contains(name); }
+  [[nodiscard]] double real(std::string_view name) const;
+  [[nodiscard]] std::uint64_t count(std::string_view name) const;
+  [[nodiscard]] const std::map<std::string, double, std::less<>>& all() const { return values_; }
+
+  // Fills every parameter the specs name and the values lack with its default.
+  void fill_defaults(const std::vector<param_spec>& specs);
+  // "size=100000000 intensity=0", in spec order, for records and tables.
+  [[nodiscard]] std::string describe(const std::vector<param_spec>& specs) const;
+
+ private:
+  std::map<std::string, double, std::less<>> values_;
+};
+
+}  // namespace parlab

@@ -1,0 +1,68 @@
+#include "parlab/huge_array.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "backends/chunking.hpp"
+#include "parlab/error.hpp"
+
+namespace parlab {
+namespace {
+constexpr std::size_t huge_page = std::size_t{2} << 20;
+}
+
+huge_array_base::huge_array_base(std::size_t bytes) {
+  if (bytes == 0) return;
+  const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+  mapped_bytes_ = rounded + huge_page;  // slack to align the start to 2 MiB
+  mapping_ = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping_ == MAP_FAILED) {
+    mapping_ = nullptr;
+    throw run_error("could not map " + std::to_string(bytes) + " bytes for kernel data: " +
+                    std::strerror(errno));
+  }
+  const auto addr = reinterpret_cast<std::uintptr_t>(mapping_);
+  aligned_ = reinterpret_cast<void*>((addr + huge_page - 1) / huge_page * huge_page);
+  // Must come before the first touch: THP in "madvise" mode backs only advised ranges.
+  advised_ = madvise(aligned_, rounded, MADV_HUGEPAGE) == 0;
+}
+
+huge_array_base::~huge_array_base() {
+  if (mapping_ != nullptr) munmap(mapping_, mapped_bytes_);
+}
+
+huge_array_base::huge_array_base(huge_array_base&& other) noexcept
+    : mapping_(std::exchange(other.mapping_, nullptr)),
+      mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
+      aligned_(std::exchange(other.aligned_, nullptr)),
+      advised_(std::exchange(other.advised_, false)) {}
+
+huge_array_base& huge_array_base::operator=(huge_array_base&& other) noexcept {
+  if (this != &other) {
+    if (mapping_ != nullptr) munmap(mapping_, mapped_bytes_);
+    mapping_ = std::exchange(other.mapping_, nullptr);
+    mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
+    aligned_ = std::exchange(other.aligned_, nullptr);
+    advised_ = std::exchange(other.advised_, false);
+  }
+  return *this;
+}
+
+void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
+  const unsigned workers =
+      static_cast<unsigned>(std::clamp<std::size_t>(n / (std::size_t{1} << 16), 1,
+                                                    std::max(1U, std::thread::hardware_concurrency())));
+  std::vector<std::jthread> pool;
+  for (unsigned w = 1; w < workers; ++w)
+    pool.emplace_back([&fill, r = detail::static_block(n, workers, w)] { fill(r); });
+  fill(detail::static_block(n, workers, 0));
+}
+
+}  // namespace parlab

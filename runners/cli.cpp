@@ -1,0 +1,256 @@
+#include "runners/cli.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <set>
+
+#include "parlab/error.hpp"
+#include "parlab/registry.hpp"
+#include "runners/machine.hpp"
+#include "runners/options.hpp"
+#include "runners/units.hpp"
+
+namespace parlab::runner {
+namespace {
+
+// Every option as typed, validated after parsing so that each bad value gets one line naming
+// the flag, the value and what is accepted.
+struct raw_options {
+  std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
+  std::string pin = "none", timeout, format, output, plot;
+  bool weak = false, no_progress = false;
+  std::map<std::string, std::string> params;  // kernel parameters given
+};
+
+[[noreturn]] void bad(std::string_view flag, std::string_view value, std::string_view accepted) {
+  throw usage_error(fmt::format("{} '{}': expected {}", flag, value, accepted));
+}
+
+template <class F>
+auto checked(std::string_view flag, const std::string& value, F parse) {
+  try {
+    return parse(value);
+  } catch (const usage_error& e) {
+    bad(flag, value, e.what());
+  }
+}
+
+std::string names_of_kernels() {
+  std::string s;
+  for (const kernel_entry& k : kernels()) s += (s.empty() ? "" : ", ") + std::string(k.name);
+  return s;
+}
+
+std::string names_of_backends() {
+  std::string s;
+  for (const backend* b : backends()) s += (s.empty() ? "" : ", ") + std::string(b->name());
+  return s;
+}
+
+std::vector<std::string> parse_backends(const std::string& text, const std::string& command) {
+  std::vector<std::string> out;
+  if (text == "all") {
+    for (const backend* b : backends()) out.emplace_back(b->name());
+    return out;
+  }
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    std::string name = text.substr(start, comma - start);
+    if (find_backend(name) == nullptr)
+      bad("-b/--backend", text, (command == "sweep" ? "all or a comma list of " : "one or more of ") + names_of_backends());
+    if (seen.insert(name).second) out.push_back(std::move(name));
+    start = comma + 1;
+  }
+  return out;
+}
+
+template <class E>
+E parse_choice(std::string_view flag, const std::string& value,
+               std::initializer_list<std::pair<std::string_view, E>> choices) {
+  std::string accepted;
+  for (const auto& [name, e] : choices) {
+    if (name == value) return e;
+    accepted += (accepted.empty() ? "" : "|") + std::string(name);
+  }
+  bad(flag, value, accepted);
+}
+
+void add_kernel_params(CLI::App* cmd, raw_options& raw) {
+  std::set<std::string> added;
+  for (const kernel_entry& entry : kernels()) {
+    const auto k = entry.make();
+    for (const param_spec& p : k->params()) {
+      if (!added.insert(p.name).second) continue;
+      cmd->add_option("--" + p.name, raw.params[p.name],
+                      fmt::format("[{}] {}", entry.name, p.help))
+          ->group("Kernel parameters");
+    }
+  }
+}
+
+void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
+  cmd->add_option("-k,--kernel", raw.kernel, "kernel: " + names_of_kernels())->required();
+  auto* b = cmd->add_option("-b,--backend", raw.backends,
+                            sweep ? "all (default) or a comma list: " + names_of_backends()
+                                  : "backend: " + names_of_backends());
+  auto* t = cmd->add_option("-t,--threads", raw.threads,
+                            "thread counts: 4 | 1,2,4,8 | 1..16 | pow2 | max" +
+                                std::string(sweep ? " (default pow2)" : ""));
+  if (!sweep) {
+    b->required();
+    t->required();
+  }
+  cmd->add_option("--reps", raw.reps, "timed repetitions (default 5)")->group("Measurement");
+  cmd->add_option("--warmup", raw.warmup, "untimed runs first (default 1)")->group("Measurement");
+  cmd->add_option("--schedule", raw.schedule, "static|dynamic|guided (default static)")->group("Measurement");
+  cmd->add_option("--grain", raw.grain, "elements per chunk; 0 = engine's choice")->group("Measurement");
+  cmd->add_option("--pin", raw.pin, "none|compact|spread (default none)")->group("Measurement");
+  cmd->add_option("--timeout", raw.timeout, "give up on the whole command after this long, e.g. 30s")
+      ->group("Measurement");
+  if (sweep) cmd->add_flag("--weak", raw.weak, "weak scaling: the size grows with the threads")->group("Measurement");
+  cmd->add_option("--format", raw.format, "table|csv|json (table on a terminal)")->group("Output");
+  cmd->add_option("-o,--output", raw.output, "write the report to FILE")->group("Output");
+  if (sweep) cmd->add_option("--plot", raw.plot, "draw speedup and efficiency to FILE.svg|.png")->group("Output");
+  cmd->add_flag("--no-progress", raw.no_progress, "no progress bar on stderr")->group("Output");
+  add_kernel_params(cmd, raw);
+}
+
+// The kernel parameters given must be the chosen kernel's, each in its kind's form.
+param_values parse_params(const raw_options& raw, const kernel& k) {
+  param_values values;
+  const std::vector<param_spec> specs = k.params();
+  for (const auto& [name, text] : raw.params) {
+    if (text.empty()) continue;
+    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const param_spec& s) { return s.name == name; });
+    if (spec == specs.end()) {
+      std::string own;
+      for (const param_spec& s : specs) own += (own.empty() ? "--" : ", --") + s.name;
+      throw usage_error(fmt::format("--{} '{}': kernel {} does not take --{} (its parameters: {})",
+                                    name, text, k.name(), name, own));
+    }
+    const std::string flag = "--" + name;
+    double v = 0;
+    switch (spec->kind) {
+      case param_kind::size: v = static_cast<double>(checked(flag, text, parse_size)); break;
+      case param_kind::count: v = static_cast<double>(checked(flag, text, parse_count)); break;
+      case param_kind::duration: v = checked(flag, text, parse_duration); break;
+      case param_kind::fraction: v = checked(flag, text, parse_fraction); break;
+    }
+    if (v < spec->min_value) bad(flag, text, fmt::format("at least {}", spec->min_value));
+    values.set(name, v);
+  }
+  return values;
+}
+
+sweep_options resolve(const raw_options& raw, const std::string& command) {
+  sweep_options o;
+  o.command = command;
+  const kernel_entry* entry = find_kernel(raw.kernel);
+  if (entry == nullptr) bad("-k/--kernel", raw.kernel, "one of " + names_of_kernels());
+  o.kernel = raw.kernel;
+  o.params = parse_params(raw, *entry->make());
+  o.backends = parse_backends(raw.backends.empty() ? "all" : raw.backends, command);
+  o.threads_spec = raw.threads.empty() ? "pow2" : raw.threads;
+  const unsigned limit = usable_cpus().cpus;
+  o.threads = checked("-t/--threads", o.threads_spec, [&](const std::string& s) { return parse_threads(s, limit); });
+  const auto reps = checked("--reps", raw.reps, parse_count);
+  if (reps < 1 || reps > 100000) bad("--reps", raw.reps, "a whole number from 1 to 100000");
+  o.reps = static_cast<unsigned>(reps);
+  const auto warmup = checked("--warmup", raw.warmup, parse_count);
+  if (warmup > 100000) bad("--warmup", raw.warmup, "a whole number from 0 to 100000");
+  o.warmup = static_cast<unsigned>(warmup);
+  o.sched = parse_choice<schedule>("--schedule", raw.schedule,
+                                   {{"static", schedule::static_}, {"dynamic", schedule::dynamic}, {"guided", schedule::guided}});
+  o.grain = checked("--grain", raw.grain, parse_size);
+  o.pin = parse_choice<pin_policy>("--pin", raw.pin,
+                                   {{"none", pin_policy::none}, {"compact", pin_policy::compact}, {"spread", pin_policy::spread}});
+  if (!raw.timeout.empty()) {
+    o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
+    if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
+  }
+  o.weak = raw.weak;
+  const std::string format = raw.format.empty() ? "table" : raw.format;
+  o.format = parse_choice<output_format>("--format", format,
+                                         {{"table", output_format::table}, {"csv", output_format::csv}, {"json", output_format::json_doc}});
+  o.output = raw.output;
+  o.plot = raw.plot;
+  if (!o.plot.empty() && !o.plot.ends_with(".svg") && !o.plot.ends_with(".png"))
+    bad("--plot", o.plot, "a file name ending in .svg or .png");
+  o.progress = !raw.no_progress && isatty(STDERR_FILENO) != 0;
+  return o;
+}
+
+int list_command() {
+  fmt::print("kernels:\n");
+  for (const kernel_entry& k : kernels()) fmt::print("  {:<10} {}\n", k.name, k.make()->description());
+  fmt::print("backends:\n");
+  for (const backend* b : backends()) fmt::print("  {:<10} {}\n", b->name(), b->description());
+  return 0;
+}
+
+int info_command(bool as_json);
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  parlab list\n"
+      "  parlab info --json\n"
+      "  parlab run -k sum -b tbb -t 2 --size 1e8\n"
+      "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg");
+  app.add_subcommand("list", "kernels and backends in this build");
+  auto* info = app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
+  bool info_json = false;
+  info->add_flag("--json", info_json, "as one JSON object");
+  raw_options run_raw, sweep_raw;
+  auto* run = app.add_subcommand("run", "measure one kernel on one backend");
+  run->footer("Examples:\n  parlab run -k sum -b omp -t 2 --size 1e8\n  parlab run -k io -b threads -t 4 --tasks 4 --duration 100ms --format json");
+  add_measure_options(run, run_raw, false);
+  auto* sweep = app.add_subcommand("sweep", "the scaling report: every backend over a list of thread counts");
+  sweep->footer("Examples:\n  parlab sweep -k sum -t pow2 --size 1e8 --plot s.svg\n  parlab sweep -k io -b threads,tbb -t 1..8 --tasks 32 --format csv -o io.csv");
+  add_measure_options(sweep, sweep_raw, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    fmt::print(stderr, "parlab: {}\n", e.what());
+    return 2;
+  }
+  try {
+    if (app.got_subcommand("list")) return list_command();
+    if (app.got_subcommand("info")) return info_command(info_json);
+    const bool is_sweep = app.got_subcommand("sweep");
+    return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
+  } catch (const usage_error& e) {
+    fmt::print(stderr, "parlab: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "parlab: FAILED: {}\n", e.what());
+    return 1;
+  }
+}
+
+namespace {
+
+int info_command(bool as_json) {
+  const json facts = machine_facts();
+  if (as_json) {
+    fmt::print("{}\n", facts.dump(2));
+    return 0;
+  }
+  for (const auto& [key, value] : facts.items())
+    fmt::print("{:<22} {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
+  return 0;
+}
+
+}  // namespace
+}  // namespace parlab::runner

@@ -1,0 +1,53 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "runners/reporter.hpp"
+
+namespace parlab::runner {
+namespace {
+
+std::string csv_field(const json& v) {
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string quoted = "\"";
+    for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + '"';
+  }
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+// The record fields as columns, header first; every line is flushed as soon as its record is
+// complete, so an interrupted sweep keeps what it finished. Samples are JSON-only.
+class csv_reporter final : public reporter {
+ public:
+  explicit csv_reporter(std::FILE* out) : out_(out) {}
+  void begin(const json&, const json&) override {}
+  void add(const record& r) override {
+    json j = to_json(r);
+    j.erase("samples_s");
+    std::vector<std::string> keys, fields;
+    for (const auto& [key, value] : j.items()) {
+      keys.push_back(key);
+      fields.push_back(csv_field(value));
+    }
+    if (!header_written_) fmt::print(out_, "{}\n", fmt::join(keys, ","));
+    header_written_ = true;
+    fmt::print(out_, "{}\n", fmt::join(fields, ","));
+    std::fflush(out_);
+  }
+  void end(const std::vector<backend_fit>&) override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+  bool header_written_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<reporter> make_csv_reporter(std::FILE* out) {
+  return std::make_unique<csv_reporter>(out);
+}
+
+}  // namespace parlab::runner

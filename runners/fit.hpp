@@ -1,0 +1,34 @@
+#pragma once
+// Per-backend scaling models fitted to (threads, speedup) points by least squares.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runners/record.hpp"
+
+namespace parlab::runner {
+
+struct usl_fit {
+  double sigma = 0;  // contention
+  double kappa = 0;  // coherency (crosstalk)
+  double peak_threads = 0;  // sqrt((1 - sigma) / kappa); infinite when kappa = 0
+  double r_squared = 0;
+};
+
+struct backend_fit {
+  std::string backend;
+  double best_speedup = 0;
+  unsigned best_threads = 0;
+  std::optional<double> amdahl_serial_fraction;  // when 3+ thread counts were measured
+  std::optional<usl_fit> usl;
+};
+
+// Amdahl: S(p) = 1 / (f + (1 - f) / p), f in [0, 1], least squares over the points.
+double fit_amdahl(const std::vector<double>& threads, const std::vector<double>& speedup);
+// USL: S(p) = p / (1 + sigma (p - 1) + kappa p (p - 1)), sigma, kappa >= 0.
+usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& speedup);
+
+// One fit per backend that has verified records with a speedup; models need 3+ thread counts.
+std::vector<backend_fit> fit_backends(const std::vector<record>& records);
+
+}  // namespace parlab::runner

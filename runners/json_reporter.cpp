@@ -1,0 +1,88 @@
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "runners/reporter.hpp"
+
+namespace parlab::runner {
+
+json to_json(const record& r) {
+  return {
+      {"kernel", r.kernel},
+      {"backend", r.backend},
+      {"threads", r.threads},
+      {"cores", r.cores},
+      {"oversubscribed", r.oversubscribed},
+      {"params", r.params},
+      {"schedule", r.schedule},
+      {"grain", r.grain},
+      {"pin", r.pin},
+      {"reps", r.reps},
+      {"median_s", r.median_s},
+      {"min_s", r.min_s},
+      {"max_s", r.max_s},
+      {"stddev_s", r.stddev_s},
+      {"cv", r.cv},
+      {"speedup", r.speedup},
+      {"efficiency", r.efficiency},
+      {"throughput", r.throughput},
+      {"throughput_unit", r.throughput_unit},
+      {"gelem_per_s", r.gelem_per_s},
+      {"karp_flatt", r.karp_flatt},
+      {"ideal_s", r.ideal_s},
+      {"workers_seen", r.workers_seen},
+      {"verified", r.verified},
+      {"noisy", r.noisy},
+      {"warmup_problem", r.warmup_problem},
+      {"detail", r.detail},
+      {"samples_s", r.samples_s},
+  };
+}
+
+json to_json(const backend_fit& f) {
+  json j = {{"backend", f.backend},
+                      {"best_speedup", f.best_speedup},
+                      {"best_threads", f.best_threads},
+                      {"amdahl_serial_fraction", nullptr},
+                      {"usl", nullptr}};
+  if (f.amdahl_serial_fraction) j["amdahl_serial_fraction"] = *f.amdahl_serial_fraction;
+  if (f.usl) {
+    j["usl"] = {{"sigma", f.usl->sigma},
+                {"kappa", f.usl->kappa},
+                {"peak_threads", std::isfinite(f.usl->peak_threads)
+                                     ? json(f.usl->peak_threads)
+                                     : json(nullptr)},
+                {"r_squared", f.usl->r_squared}};
+  }
+  return j;
+}
+
+namespace {
+
+// One object, written at the end: {machine, config, records, fits}.
+class json_reporter final : public reporter {
+ public:
+  explicit json_reporter(std::FILE* out) : out_(out) {}
+  void begin(const json& machine, const json& config) override {
+    doc_ = {{"machine", machine}, {"config", config}, {"records", json::array()},
+            {"fits", json::array()}};
+  }
+  void add(const record& r) override { doc_["records"].push_back(to_json(r)); }
+  void end(const std::vector<backend_fit>& fits) override {
+    for (const backend_fit& f : fits) doc_["fits"].push_back(to_json(f));
+    fmt::print(out_, "{}\n", doc_.dump(2));
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  json doc_;
+};
+
+}  // namespace
+
+std::unique_ptr<reporter> make_json_reporter(std::FILE* out) {
+  return std::make_unique<json_reporter>(out);
+}
+
+}  // namespace parlab::runner

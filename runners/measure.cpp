@@ -1,0 +1,89 @@
+#include "runners/measure.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "parlab/error.hpp"
+#include "runners/statistics.hpp"
+
+namespace parlab::runner {
+namespace {
+
+struct timed_run {
+  double seconds = 0;
+  run_report report;
+};
+
+// One run, verified. Throws run_error on failure or a wrong result.
+timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
+                   const run_options& options, std::vector<std::byte>& result) {
+  const auto start = std::chrono::steady_clock::now();
+  run_report report = b.run(task, options, result.data());
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  const verdict v = k.verify(result.data());
+  if (!v.ok) throw run_error("wrong result: " + v.detail);
+  return {took.count(), std::move(report)};
+}
+
+}  // namespace
+
+record measure(const kernel& k, const std::string& params, const backend& b,
+               const measure_options& options) {
+  record r;
+  r.kernel = std::string(k.name());
+  r.backend = std::string(b.name());
+  r.threads = b.name() == "seq" ? 1 : options.run.threads;
+  r.cores = options.cores;
+  r.oversubscribed = r.threads > options.cores;
+  r.params = params;
+  r.schedule = std::string(to_string(options.run.sched));
+  r.reps = options.reps;
+  const reduce_task task = k.task();
+  r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
+  std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
+  try {
+    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, options.run, result);
+    for (unsigned i = 0; i < options.reps; ++i) {
+      const timed_run t = run_once(k, task, b, options.run, result);
+      r.samples_s.push_back(t.seconds);
+      r.workers_seen = std::max(r.workers_seen, t.report.workers_seen);
+      r.pin = t.report.placement;
+    }
+    r.verified = true;
+    r.detail = k.verify(result.data()).detail;
+  } catch (const std::exception& e) {
+    r.verified = false;
+    r.detail = e.what();
+  }
+  const summary s = summarize(r.samples_s);
+  r.median_s = s.median;
+  r.min_s = s.min;
+  r.max_s = s.max;
+  r.stddev_s = s.stddev;
+  r.cv = s.cv;
+  r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
+  r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
+  r.ideal_s = k.ideal_seconds(r.threads);
+  const work_amount w = k.work();
+  if (s.median > 0) {
+    if (w.bytes > 0) {
+      r.throughput = w.bytes / s.median / 1e9;
+      r.throughput_unit = "GB/s";
+    } else if (w.tasks > 0) {
+      r.throughput = w.tasks / s.median;
+      r.throughput_unit = "tasks/s";
+    }
+    r.gelem_per_s = w.elements / s.median / 1e9;
+  }
+  return r;
+}
+
+void relate_to_baseline(record& r, double seq_median_s) {
+  if (!r.verified || r.median_s <= 0 || seq_median_s <= 0) return;
+  r.speedup = seq_median_s / r.median_s;
+  r.efficiency = r.speedup / r.threads;
+  r.karp_flatt = karp_flatt(r.speedup, r.threads);
+}
+
+}  // namespace parlab::runner

@@ -1,0 +1,29 @@
+#pragma once
+#include "parlab/backend.hpp"
+#include "parlab/kernel.hpp"
+#include "runners/record.hpp"
+
+namespace parlab::runner {
+
+struct measure_options {
+  unsigned reps = 5;
+  unsigned warmup = 1;
+  run_options run;
+  unsigned cores = 1;  // CPUs this process may use, for the oversubscribed flag
+};
+
+// A cv above this marks a record noisy; a first rep this many times the median marks a warm-up
+// problem. Both are stated in docs/ so that readers know what the flags mean.
+inline constexpr double noisy_cv = 0.05;
+inline constexpr double warmup_ratio = 1.5;
+
+// Warm-up runs, then timed reps of a prepared kernel on one backend, each result verified.
+// A failure (error or wrong result) comes back as a record with verified = false and the
+// message in detail; it is never thrown, so that a sweep goes on.
+record measure(const kernel& k, const std::string& params, const backend& b,
+               const measure_options& options);
+
+// Fills speedup, efficiency and Karp-Flatt against the seq median.
+void relate_to_baseline(record& r, double seq_median_s);
+
+}  // namespace parlab::runner

@@ -1,0 +1,33 @@
+#pragma once
+// One measured (kernel, backend, threads) point: what every sink (table, CSV, JSON, plot) is fed.
+#include <string>
+#include <vector>
+
+namespace parlab::runner {
+
+struct record {
+  std::string kernel;
+  std::string backend;
+  unsigned threads = 0;
+  unsigned cores = 0;  // CPUs this process may use
+  bool oversubscribed = false;
+  std::string params;  // "size=100000000 intensity=0"
+  std::string schedule;
+  std::size_t grain = 0;  // effective grain; 0 under static = one block per worker
+  std::string pin;        // placement applied, "" when none
+  unsigned reps = 0;
+  std::vector<double> samples_s;
+  double median_s = 0, min_s = 0, max_s = 0, stddev_s = 0, cv = 0;
+  double speedup = 0, efficiency = 0, karp_flatt = 0;  // 0 when there is no seq baseline
+  double throughput = 0;
+  std::string throughput_unit;  // GB/s, Gelem/s, tasks/s
+  double gelem_per_s = 0;
+  double ideal_s = 0;  // io: ceil(tasks / workers) x duration; 0 when the kernel has none
+  unsigned workers_seen = 0;
+  bool verified = false;
+  bool noisy = false;           // cv above noisy_cv
+  bool warmup_problem = false;  // first timed rep far slower than the median
+  std::string detail;           // the verdict or the error
+};
+
+}  // namespace parlab::runner

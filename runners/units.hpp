@@ -1,0 +1,22 @@
+#pragma once
+// Parsing of the command line's value forms: sizes (1e8, 64M, 1Gi), durations (2s, 150ms),
+// thread specs (4, 1,2,4,8, 1..16, pow2, max). Each throws parlab::usage_error with a message
+// saying what is accepted; the caller adds the flag and the value.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parlab::runner {
+
+std::uint64_t parse_size(std::string_view text);
+std::uint64_t parse_count(std::string_view text);
+double parse_duration(std::string_view text);  // seconds
+double parse_fraction(std::string_view text);  // [0, 1)
+// `limit` is the CPUs this process may use: pow2 and max stop there.
+std::vector<unsigned> parse_threads(std::string_view text, unsigned limit);
+
+// "1.5 s", "150 ms", "20 us": the shortest readable form of a duration.
+std::string format_duration(double seconds);
+
+}  // namespace parlab::runner

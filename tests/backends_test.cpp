@@ -1,0 +1,148 @@
+// Every kernel x backend x threads {1, 2, 3, 8} x schedule gives the verified result, on the
+// edge sizes too; a failing body fails the run with its message on every backend.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <tuple>
+
+#include "parlab/engine.hpp"
+
+namespace {
+
+using parlab::schedule;
+
+// Sum of i over [0, n) through the typed entry point: small sizes, exact answer.
+std::uint64_t triangle(std::uint64_t n) { return n == 0 ? 0 : n * (n - 1) / 2; }
+
+class backend_matrix : public testing::TestWithParam<std::tuple<std::string, unsigned, schedule>> {};
+
+TEST_P(backend_matrix, sums_every_edge_size_exactly) {
+  const auto& [name, threads, sched] = GetParam();
+  const parlab::backend* b = parlab::find_backend(name);
+  ASSERT_NE(b, nullptr);
+  for (std::size_t n : {0UL, 1UL, 2UL, 7UL, 97UL, 65537UL, 1000003UL}) {
+    for (std::size_t grain : {0UL, 1UL, 1000UL}) {
+      const auto r = parlab::parallel_reduce(
+          *b, {.threads = threads, .sched = sched, .grain = grain}, n, std::uint64_t{0},
+          [](parlab::index_range range) {
+            std::uint64_t s = 0;
+            for (std::size_t i = range.begin; i < range.end; ++i) s += i;
+            return s;
+          },
+          std::plus<>{});
+      EXPECT_EQ(r.value, triangle(n)) << name << " t=" << threads << " n=" << n << " grain=" << grain;
+      const unsigned max_workers = name == "seq" ? 1 : threads;
+      EXPECT_LE(r.report.workers_seen, max_workers);
+      EXPECT_LE(r.report.workers_seen, n);
+      if (n > 0) {
+        EXPECT_GE(r.report.workers_seen, 1U);
+      }
+    }
+  }
+}
+
+TEST_P(backend_matrix, kernels_verify) {
+  const auto& [name, threads, sched] = GetParam();
+  const parlab::backend* b = parlab::find_backend(name);
+  for (const parlab::kernel_entry& entry : parlab::kernels()) {
+    auto k = entry.make();
+    for (double size : {0.0, 1.0, 3.0, 101.0, 50021.0}) {
+      parlab::param_values v;
+      v.set("size", size);
+      v.set("tasks", size > 100 ? 5 : size);
+      v.set("duration", 0.001);
+      v.set("jitter", 0.2);
+      v.set("intensity", size > 1000 ? 3 : 0);
+      v.fill_defaults(k->params());
+      k->prepare(v);
+      const parlab::reduce_task task = k->task();
+      std::uint64_t result = 12345;
+      ASSERT_EQ(task.partial_size, sizeof result);
+      b->run(task, {.threads = threads, .sched = sched}, &result);
+      const parlab::verdict verdict = k->verify(&result);
+      EXPECT_TRUE(verdict.ok) << entry.name << " on " << name << " t=" << threads
+                              << " size=" << size << ": " << verdict.detail;
+    }
+  }
+}
+
+TEST_P(backend_matrix, a_throwing_body_fails_the_run_with_its_message) {
+  const auto& [name, threads, sched] = GetParam();
+  const parlab::backend* b = parlab::find_backend(name);
+  const std::size_t n = 10000;
+  try {
+    parlab::parallel_reduce(
+        *b, {.threads = threads, .sched = sched, .grain = 100}, n, 0L,
+        [](parlab::index_range r) -> long {
+          if (r.begin <= 7777 && 7777 < r.end) throw std::runtime_error("disk on fire at 7777");
+          return static_cast<long>(r.size());
+        },
+        std::plus<>{});
+    FAIL() << name << " did not report the failure";
+  } catch (const parlab::run_error& e) {
+    EXPECT_NE(std::string(e.what()).find("disk on fire at 7777"), std::string::npos) << e.what();
+  }
+}
+
+std::string matrix_name(const testing::TestParamInfo<backend_matrix::ParamType>& info) {
+  const auto& [name, threads, sched] = info.param;
+  return name + "_t" + std::to_string(threads) + "_" + std::string(parlab::to_string(sched));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    all, backend_matrix,
+    testing::Combine(testing::Values("seq", "threads", "tbb", "omp", "fork"),
+                     testing::Values(1U, 2U, 3U, 8U),
+                     testing::Values(schedule::static_, schedule::dynamic, schedule::guided)),
+    matrix_name);
+
+bool any_child_left() {
+  // waitpid(-1) with WNOHANG: ECHILD means this process has no child at all, reaped or not.
+  int status = 0;
+  return waitpid(-1, &status, WNOHANG) != -1 || errno != ECHILD;
+}
+
+TEST(fork_backend, a_child_killed_by_a_signal_is_named_and_reaped) {
+  const parlab::backend* b = parlab::find_backend("fork");
+  try {
+    parlab::parallel_reduce(
+        *b, {.threads = 4, .sched = schedule::static_}, 4, 0L,
+        [](parlab::index_range r) -> long {
+          if (r.begin == 2) std::raise(SIGSEGV);
+          return static_cast<long>(r.size());
+        },
+        std::plus<>{});
+    FAIL() << "the crash was not reported";
+  } catch (const parlab::run_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("SIGSEGV"), std::string::npos) << what;
+    EXPECT_NE(what.find("worker 2"), std::string::npos) << what;
+  }
+  EXPECT_FALSE(any_child_left());
+}
+
+TEST(fork_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) {
+  const parlab::backend* b = parlab::find_backend("fork");
+  EXPECT_THROW(parlab::parallel_reduce(
+                   *b, {.threads = 3}, 3, 0L,
+                   [](parlab::index_range r) -> long {
+                     if (r.begin == 0) std::raise(SIGKILL);
+                     return 1;
+                   },
+                   std::plus<>{}),
+               parlab::run_error);
+  EXPECT_FALSE(any_child_left());
+}
+
+TEST(registry, names_are_unique_and_match) {
+  for (const parlab::kernel_entry& e : parlab::kernels()) EXPECT_EQ(e.make()->name(), e.name);
+  EXPECT_EQ(parlab::backends().size(), 5U);
+  EXPECT_EQ(parlab::find_backend("nope"), nullptr);
+  EXPECT_EQ(parlab::find_kernel("nope"), nullptr);
+}
+
+}  // namespace

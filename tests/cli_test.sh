@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The command-line contract end to end: exit codes 0/1/2, one-line errors naming flag, value
+# and what is accepted, output formats. Usage: cli_test.sh path/to/parlab
+set -u
+parlab=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+passes=0
+
+check() {  # check NAME EXPECTED_EXIT [grep-pattern-on-stderr+stdout] -- command...
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL $name: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$tmp/out" "$tmp/err"; then
+    echo "FAIL $name: output lacks /$pattern/"; cat "$tmp/out" "$tmp/err"; fails=$((fails + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
+one_line_error() {  # the usage error is exactly one line on stderr
+  local name=$1
+  shift
+  check "$name" 2 "" -- "$@"
+  if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+    echo "FAIL $name: stderr is not one line:"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+
+check list 0 "^  fork" -- "$parlab" list
+check help 0 "Examples" -- "$parlab" run --help
+check info 0 "cpu_model" -- "$parlab" info
+check info-json 0 '"usable_cpus"' -- "$parlab" info --json
+for b in seq threads tbb omp fork; do
+  check "run-$b" 0 "yes" -- "$parlab" run -k sum -b "$b" -t 2 --size 1e6 --reps 2
+done
+check run-json 0 '"verified": true' -- "$parlab" run -k io -b threads -t 4 --tasks 4 --duration 10ms --format json
+check run-csv 0 "^kernel,backend,threads" -- "$parlab" run -k sum -b omp -t 1,2 --size 64K --format csv
+
+one_line_error bad-size "$parlab" run -k sum -b seq -t 1 --size 12x
+grep -q -- "--size '12x'" "$tmp/err" || { echo "FAIL bad-size message: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error bad-kernel "$parlab" run -k nope -b seq -t 1
+grep -q "sum, io" "$tmp/err" || { echo "FAIL bad-kernel lists kernels: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error bad-backend "$parlab" run -k sum -b cuda -t 1
+one_line_error bad-threads "$parlab" run -k sum -b threads -t 0
+one_line_error bad-threads-range "$parlab" run -k sum -b threads -t 4..2
+one_line_error bad-schedule "$parlab" run -k sum -b omp -t 2 --schedule fast
+one_line_error bad-duration "$parlab" run -k io -b threads -t 2 --duration 5
+one_line_error bad-jitter "$parlab" run -k io -b threads -t 2 --jitter 1.5
+one_line_error wrong-kernel-param "$parlab" run -k sum -b threads -t 2 --tasks 4
+one_line_error bad-reps "$parlab" run -k sum -b threads -t 2 --reps 0
+one_line_error bad-format "$parlab" run -k sum -b threads -t 2 --format xml
+one_line_error missing-kernel "$parlab" run -b threads -t 2
+one_line_error unknown-flag "$parlab" run -k sum -b threads -t 2 --frobnicate
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
