@@ -1,6 +1,7 @@
 #include "parlab/backend.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "parlab/error.hpp"
@@ -23,6 +24,11 @@ std::string_view to_string(pin_policy p) {
     case pin_policy::spread: return "spread";
   }
   return "?";
+}
+
+std::uint64_t next_task_version() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
 }
 
 std::size_t effective_grain(std::size_t n, unsigned threads, schedule s, std::size_t grain) {

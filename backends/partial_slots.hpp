@@ -30,7 +30,12 @@ class partial_slots {
       memory = owned_.get();
     }
     base_ = memory;
-    for (unsigned w = 0; w < workers; ++w) {
+    reset();
+  }
+
+  // Every slot back to the identity, none marked as ran: before each run.
+  void reset() const {
+    for (unsigned w = 0; w < workers_; ++w) {
       ran_flag(w) = 0;
       task_.identity(partial(w));
     }

@@ -56,6 +56,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     r.verified = false;
     r.detail = e.what();
   }
+  b.release();  // the task dies with this function: nothing may keep running on its data
   const summary s = summarize(r.samples_s);
   r.median_s = s.median;
   r.min_s = s.min;

@@ -18,7 +18,13 @@ using parlab::schedule;
 // Sum of i over [0, n) through the typed entry point: small sizes, exact answer.
 std::uint64_t triangle(std::uint64_t n) { return n == 0 ? 0 : n * (n - 1) / 2; }
 
-class backend_matrix : public testing::TestWithParam<std::tuple<std::string, unsigned, schedule>> {};
+class backend_matrix : public testing::TestWithParam<std::tuple<std::string, unsigned, schedule>> {
+ protected:
+  // forkpool keeps its processes between runs: end them so the child checks below hold.
+  void TearDown() override {
+    for (const parlab::backend* b : parlab::backends()) b->release();
+  }
+};
 
 TEST_P(backend_matrix, sums_every_edge_size_exactly) {
   const auto& [name, threads, sched] = GetParam();
@@ -95,7 +101,7 @@ std::string matrix_name(const testing::TestParamInfo<backend_matrix::ParamType>&
 
 INSTANTIATE_TEST_SUITE_P(
     all, backend_matrix,
-    testing::Combine(testing::Values("seq", "threads", "tbb", "omp", "fork"),
+    testing::Combine(testing::Values("seq", "threads", "tbb", "omp", "fork", "forkpool"),
                      testing::Values(1U, 2U, 3U, 8U),
                      testing::Values(schedule::static_, schedule::dynamic, schedule::guided)),
     matrix_name);
@@ -106,8 +112,13 @@ bool any_child_left() {
   return waitpid(-1, &status, WNOHANG) != -1 || errno != ECHILD;
 }
 
-TEST(fork_backend, a_child_killed_by_a_signal_is_named_and_reaped) {
-  const parlab::backend* b = parlab::find_backend("fork");
+class process_backend : public testing::TestWithParam<std::string> {
+ protected:
+  void TearDown() override { parlab::find_backend(GetParam())->release(); }
+};
+
+TEST_P(process_backend, a_child_killed_by_a_signal_is_named_and_reaped) {
+  const parlab::backend* b = parlab::find_backend(GetParam());
   try {
     parlab::parallel_reduce(
         *b, {.threads = 4, .sched = schedule::static_}, 4, 0L,
@@ -122,11 +133,12 @@ TEST(fork_backend, a_child_killed_by_a_signal_is_named_and_reaped) {
     EXPECT_NE(what.find("SIGSEGV"), std::string::npos) << what;
     EXPECT_NE(what.find("worker 2"), std::string::npos) << what;
   }
+  b->release();
   EXPECT_FALSE(any_child_left());
 }
 
-TEST(fork_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) {
-  const parlab::backend* b = parlab::find_backend("fork");
+TEST_P(process_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) {
+  const parlab::backend* b = parlab::find_backend(GetParam());
   EXPECT_THROW(parlab::parallel_reduce(
                    *b, {.threads = 3}, 3, 0L,
                    [](parlab::index_range r) -> long {
@@ -135,12 +147,45 @@ TEST(fork_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) {
                    },
                    std::plus<>{}),
                parlab::run_error);
+  b->release();
   EXPECT_FALSE(any_child_left());
 }
 
+// The pool is reused between runs of one task and still gives the right answer each time.
+TEST(forkpool_backend, reuses_its_workers_for_one_task_and_reforks_for_the_next) {
+  const parlab::backend* b = parlab::find_backend("forkpool");
+  auto k = parlab::find_kernel("sum")->make();
+  parlab::param_values v;
+  v.set("size", 100003);
+  v.fill_defaults(k->params());
+  k->prepare(v);
+  const parlab::reduce_task task = k->task();
+  for (int rep = 0; rep < 5; ++rep) {
+    for (auto sched : {schedule::static_, schedule::dynamic, schedule::guided}) {
+      std::uint64_t result = 0;
+      const auto report = b->run(task, {.threads = 3, .sched = sched}, &result);
+      EXPECT_TRUE(k->verify(&result).ok) << rep;
+      // Under dynamic schedules a fast worker may claim every chunk before the others wake.
+      if (sched == schedule::static_) {
+        EXPECT_EQ(report.workers_seen, 3U);
+      }
+    }
+  }
+  v.set("size", 77);
+  k->prepare(v);
+  const parlab::reduce_task next = k->task();
+  std::uint64_t result = 0;
+  b->run(next, {.threads = 2}, &result);
+  EXPECT_TRUE(k->verify(&result).ok);
+  b->release();
+  EXPECT_FALSE(any_child_left());
+}
+
+INSTANTIATE_TEST_SUITE_P(all, process_backend, testing::Values("fork", "forkpool"));
+
 TEST(registry, names_are_unique_and_match) {
   for (const parlab::kernel_entry& e : parlab::kernels()) EXPECT_EQ(e.make()->name(), e.name);
-  EXPECT_EQ(parlab::backends().size(), 5U);
+  EXPECT_EQ(parlab::backends().size(), 6U);
   EXPECT_EQ(parlab::find_backend("nope"), nullptr);
   EXPECT_EQ(parlab::find_kernel("nope"), nullptr);
 }

@@ -46,6 +46,10 @@ class backend {
   // parlab::run_error carrying the original message.
   run_report run(const reduce_task& task, const run_options& options, void* result) const;
 
+  // Ends whatever the backend keeps between runs (forkpool's worker processes). Runs after it
+  // start afresh; the runner calls it when it is done with a task.
+  virtual void release() const {}
+
  protected:
   virtual run_report execute(const reduce_task& task, const run_options& options,
                              void* result) const = 0;

@@ -59,6 +59,7 @@ class typed_kernel : public kernel {
   [[nodiscard]] reduce_task task() const final {
     reduce_task t;
     t.n = task_size();
+    t.version = next_task_version();
     t.partial_size = sizeof(Partial);
     t.identity = [this](void* p) { store(p, identity()); };
     t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };

@@ -28,6 +28,7 @@ reduce_result<Partial> parallel_reduce(const backend& b, const run_options& opti
   };
   reduce_task task;
   task.n = n;
+  task.version = next_task_version();
   task.partial_size = sizeof(Partial);
   task.identity = [&](void* p) { std::memcpy(p, &identity, sizeof identity); };
   task.accumulate = [&](index_range r, void* p) {

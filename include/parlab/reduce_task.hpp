@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 #include "parlab/index_range.hpp"
@@ -12,6 +13,10 @@ namespace parlab {
 // dynamic schedules hand chunks to workers in no fixed order.
 struct reduce_task {
   std::size_t n = 0;
+  // A process-unique id of this task (next_task_version()), or 0. Backends that keep state
+  // between runs, such as forkpool's processes forked with the data in place, reuse it only
+  // while the version is unchanged. A task is valid until its kernel is prepared again.
+  std::uint64_t version = 0;
   std::size_t partial_size = 0;  // bytes
   std::function<void(void* partial)> identity;
   // partial = combine(partial, body(range))
@@ -19,5 +24,8 @@ struct reduce_task {
   // into = combine(into, from)
   std::function<void(void* into, const void* from)> combine;
 };
+
+// A fresh, never-zero task version.
+std::uint64_t next_task_version();
 
 }  // namespace parlab
