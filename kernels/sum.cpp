@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "parlab/hot_loop.hpp"
 #include "parlab/huge_array.hpp"
 #include "parlab/kernel.hpp"
 
@@ -22,6 +23,23 @@ constexpr std::uint64_t mix(std::uint64_t x) {
 // first so that the product is exact before it wraps.
 constexpr std::uint64_t triangle(std::uint64_t n) {
   return n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
+}
+
+PARLAB_HOT_LOOP std::uint64_t stream_sum(const std::int64_t* a, std::size_t begin, std::size_t end) {
+  std::uint64_t s = 0;
+  for (std::size_t i = begin; i < end; ++i) s += static_cast<std::uint64_t>(a[i]);
+  return s;
+}
+
+PARLAB_HOT_LOOP std::uint64_t mixed_sum(const std::int64_t* a, std::size_t begin, std::size_t end,
+                                        std::uint64_t rounds) {
+  std::uint64_t s = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    auto x = static_cast<std::uint64_t>(a[i]);
+    for (std::uint64_t k = 0; k < rounds; ++k) x = mix(x);
+    s += x;
+  }
+  return s;
 }
 
 // Memory-bound at intensity 0 (an int64 stream, ~8 bytes per add) and compute-bound as the
@@ -52,18 +70,8 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   }
 
   std::uint64_t body(index_range r) const override {
-    const std::int64_t* a = data_.data();
-    std::uint64_t s = 0;
-    if (rounds_ == 0) {
-      for (std::size_t i = r.begin; i < r.end; ++i) s += static_cast<std::uint64_t>(a[i]);
-      return s;
-    }
-    for (std::size_t i = r.begin; i < r.end; ++i) {
-      auto x = static_cast<std::uint64_t>(a[i]);
-      for (std::uint64_t k = 0; k < rounds_; ++k) x = mix(x);
-      s += x;
-    }
-    return s;
+    return rounds_ == 0 ? stream_sum(data_.data(), r.begin, r.end)
+                        : mixed_sum(data_.data(), r.begin, r.end, rounds_);
   }
   std::uint64_t combine(const std::uint64_t& a, const std::uint64_t& b) const override {
     return a + b;

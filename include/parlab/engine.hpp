@@ -2,6 +2,7 @@
 // The whole public API of the parlab engine.
 #include "parlab/backend.hpp"
 #include "parlab/error.hpp"
+#include "parlab/hot_loop.hpp"
 #include "parlab/huge_array.hpp"
 #include "parlab/index_range.hpp"
 #include "parlab/kernel.hpp"
