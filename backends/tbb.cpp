@@ -1,10 +1,15 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_scheduler_observer.h>
 
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "backends/partial_slots.hpp"
@@ -42,9 +47,25 @@ class arena_pinner final : public tbb::task_scheduler_observer {
   std::vector<int> all_;
 };
 
+// One arena of exactly N slots per N, kept for the process's life as a user would keep theirs:
+// an arena created per run cost 3-6 us more at 1e4-1e6 elements and its workers arrived too late
+// to take a share of a sub-millisecond run.
+tbb::task_arena& arena_of(unsigned n) {
+  static std::mutex mutex;
+  static std::map<unsigned, std::unique_ptr<tbb::task_arena>> arenas;
+  std::lock_guard lock(mutex);
+  std::unique_ptr<tbb::task_arena>& arena = arenas[n];
+  if (!arena) {
+    arena = std::make_unique<tbb::task_arena>(static_cast<int>(n));
+    arena->initialize();
+  }
+  return *arena;
+}
+
 // A task_arena of exactly N slots. The arena size alone is a cap, not a promise: above the core
 // count TBB runs only its default number of workers, so a global_control scoped to the run
 // raises the process-wide limit to N (PITFALLS.md: efficiency 0.12 -> 0.97 for 32 sleeps on 16).
+// Below that count it is not needed, and not made: changing the limit costs every run.
 class tbb_arena final : public backend {
  public:
   std::string_view name() const override { return "tbb"; }
@@ -61,9 +82,10 @@ class tbb_arena final : public backend {
     const detail::pinning pins(options.pin, n_workers);
     const detail::pinning::restore_on_exit restore_caller(pins);
 
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n_workers);
-    tbb::task_arena arena(static_cast<int>(n_workers));
-    arena.initialize();
+    std::optional<tbb::global_control> limit;
+    if (n_workers > static_cast<unsigned>(tbb::info::default_concurrency()))
+      limit.emplace(tbb::global_control::max_allowed_parallelism, n_workers);
+    tbb::task_arena& arena = arena_of(n_workers);
     arena_pinner pinner(arena, pins);
 
     auto body = [&](const tbb::blocked_range<std::size_t>& r) {
