@@ -1,7 +1,6 @@
 #include <omp.h>
 
 #include <atomic>
-#include <memory>
 
 #include "backends/chunking.hpp"
 #include "backends/first_error.hpp"
@@ -62,8 +61,7 @@ class omp_parallel_for final : public backend {
           error.capture(std::current_exception());
         }
       };
-      const std::unique_ptr<detail::pinning::restore_on_exit> unpin =
-          w == 0 ? nullptr : std::make_unique<detail::pinning::restore_on_exit>(pins);
+      const detail::pinning::restore_on_exit unpin(pins, w != 0);  // team threads outlive the run
       try {
         pins.pin_this_thread(w);
       } catch (...) {

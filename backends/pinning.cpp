@@ -94,8 +94,8 @@ std::string pinning::describe() const {
   return out;
 }
 
-pinning::restore_on_exit::restore_on_exit(const pinning& p) {
-  if (p.active()) saved_ = sched_getaffinity(0, sizeof mask_, &mask_) == 0;
+pinning::restore_on_exit::restore_on_exit(const pinning& p, bool enabled) {
+  if (enabled && p.active()) saved_ = sched_getaffinity(0, sizeof mask_, &mask_) == 0;
 }
 
 pinning::restore_on_exit::~restore_on_exit() {

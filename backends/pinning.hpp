@@ -25,7 +25,8 @@ class pinning {
   // caller (as worker 0) must not leave the user's thread pinned.
   class restore_on_exit {
    public:
-    explicit restore_on_exit(const pinning& p);
+    // enabled = false: nothing is saved or restored (OpenMP's master, restored by its caller).
+    explicit restore_on_exit(const pinning& p, bool enabled = true);
     ~restore_on_exit();
     restore_on_exit(const restore_on_exit&) = delete;
     restore_on_exit& operator=(const restore_on_exit&) = delete;

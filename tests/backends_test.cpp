@@ -1,6 +1,7 @@
 // Every kernel x backend x threads {1, 2, 3, 8} x schedule gives the verified result, on the
 // edge sizes too; a failing body fails the run with its message on every backend.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -189,5 +190,59 @@ TEST(registry, names_are_unique_and_match) {
   EXPECT_EQ(parlab::find_backend("nope"), nullptr);
   EXPECT_EQ(parlab::find_kernel("nope"), nullptr);
 }
+
+}  // namespace
+
+namespace {
+
+cpu_set_t current_affinity() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  sched_getaffinity(0, sizeof mask, &mask);
+  return mask;
+}
+
+// With --pin compact every worker runs on its own CPU (here each CPU the process may use, in
+// order), the report names the placement, and the caller's affinity is back afterwards.
+class pinned : public testing::TestWithParam<std::string> {};
+
+TEST_P(pinned, workers_run_where_they_were_placed_and_the_caller_is_unpinned) {
+  const parlab::backend* b = parlab::find_backend(GetParam());
+  const cpu_set_t before = current_affinity();
+  const unsigned cpus = static_cast<unsigned>(CPU_COUNT(&before));
+  const unsigned threads = std::min(cpus, 4U);
+  std::uint64_t expected = 0;  // the first `threads` allowed CPUs, as a bit mask
+  for (int c = 0, taken = 0; c < 64 && taken < static_cast<int>(threads); ++c)
+    if (CPU_ISSET(c, &before)) {
+      expected |= std::uint64_t{1} << c;
+      ++taken;
+    }
+  std::vector<int> order;  // worker w's CPU under compact: the w-th allowed CPU
+  for (int c = 0; c < CPU_SETSIZE && order.size() < threads; ++c)
+    if (CPU_ISSET(c, &before)) order.push_back(c);
+  struct seen {
+    std::uint64_t cpus;
+    std::uint64_t misplaced;  // blocks that ran on another CPU than their worker's
+  };
+  const auto r = parlab::parallel_reduce(
+      *b, {.threads = threads, .pin = parlab::pin_policy::compact}, threads * 1000, seen{0, 0},
+      [&order](parlab::index_range range) {
+        const int cpu = sched_getcpu();
+        return seen{std::uint64_t{1} << cpu, cpu == order[range.begin / 1000] ? 0U : 1U};
+      },
+      [](seen a, seen c) { return seen{a.cpus | c.cpus, a.misplaced + c.misplaced}; });
+  EXPECT_EQ(r.value.cpus & ~expected, 0U) << GetParam();
+  if (GetParam() != "tbb") {  // TBB's static_partitioner may give a block to another slot
+    EXPECT_EQ(r.value.cpus, expected) << GetParam();
+    EXPECT_EQ(r.value.misplaced, 0U) << GetParam();
+  }
+  EXPECT_EQ(r.report.placement.rfind("compact:", 0), 0U) << r.report.placement;
+  const cpu_set_t after = current_affinity();
+  EXPECT_TRUE(CPU_EQUAL(&before, &after));
+  b->release();
+}
+
+INSTANTIATE_TEST_SUITE_P(all, pinned,
+                         testing::Values("threads", "tbb", "omp", "fork", "forkpool"));
 
 }  // namespace
