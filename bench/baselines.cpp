@@ -1,0 +1,237 @@
+// The int64 sum written by hand, as a user would without parlab: the yardstick for the engine's
+// own overhead. Each keeps what a careful user keeps between calls (an arena, a result slot)
+// and pays per call what a user pays (thread creation, fork).
+#include <benchmark/benchmark.h>
+#include <omp.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "bench/grid.hpp"
+#include "bench/suite.hpp"
+#include "parlab/error.hpp"
+
+namespace parlab::bench {
+namespace {
+
+using data_span = std::span<const std::int64_t>;
+
+struct outcome {
+  std::uint64_t sum = 0;
+  unsigned workers = 0;
+};
+
+// One partial per cache line: neighbouring workers must not share a line.
+struct alignas(64) slot {
+  std::uint64_t sum = 0;
+  std::uint64_t ran = 0;
+};
+
+// The plain loop; at -O3 g++ vectorizes it (SSE2 on the x86-64 baseline).
+std::uint64_t sum_block(const std::int64_t* a, std::size_t n) {
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
+  return s;
+}
+
+data_span block(data_span a, unsigned workers, unsigned w) {
+  const std::size_t q = a.size() / workers, r = a.size() % workers;
+  return a.subspan(w * q + std::min<std::size_t>(w, r), q + (w < r ? 1 : 0));
+}
+
+std::uint64_t triangle(std::uint64_t n) {
+  return n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
+}
+
+class plain {
+ public:
+  plain(data_span a, unsigned) : a_(a) {}
+  outcome operator()() const { return {sum_block(a_.data(), a_.size()), 1}; }
+
+ private:
+  data_span a_;
+};
+
+class omp_reduction {
+ public:
+  omp_reduction(data_span a, unsigned threads) : a_(a), threads_(threads) {}
+  outcome operator()() const {
+    const std::int64_t* a = a_.data();
+    const std::size_t n = a_.size();
+    std::uint64_t s = 0;
+    int team = 0;
+#pragma omp parallel num_threads(threads_) reduction(+ : s)
+    {
+      if (omp_get_thread_num() == 0) team = omp_get_num_threads();
+#pragma omp for schedule(static) nowait
+      for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
+    }
+    return {s, static_cast<unsigned>(team)};
+  }
+
+ private:
+  data_span a_;
+  unsigned threads_;
+};
+
+// static_partitioner: one range per arena slot, the engine's default static schedule too.
+class tbb_reduce {
+ public:
+  tbb_reduce(data_span a, unsigned threads)
+      : a_(a), arena_(static_cast<int>(threads)), ran_(threads) {}
+  outcome operator()() {
+    const std::uint64_t s = arena_.execute([this] {
+      return tbb::parallel_reduce(
+          tbb::blocked_range<std::size_t>(0, a_.size()), std::uint64_t{0},
+          [this](const tbb::blocked_range<std::size_t>& r, std::uint64_t acc) {
+            ran_[static_cast<std::size_t>(tbb::this_task_arena::current_thread_index())].ran = 1;
+            return acc + sum_block(a_.data() + r.begin(), r.size());
+          },
+          std::plus<>{}, tbb::static_partitioner{});
+    });
+    return {s, count_and_reset()};
+  }
+
+ private:
+  unsigned count_and_reset() {
+    unsigned seen = 0;
+    for (slot& r : ran_) seen += static_cast<unsigned>(std::exchange(r.ran, 0));
+    return seen;
+  }
+  data_span a_;
+  tbb::task_arena arena_;
+  std::vector<slot> ran_;
+};
+
+// Threads created per call over contiguous blocks; the caller sums block 0.
+class raw_threads {
+ public:
+  raw_threads(data_span a, unsigned threads) : a_(a), partials_(threads) {}
+  outcome operator()() {
+    const auto t = static_cast<unsigned>(partials_.size());
+    {
+      std::vector<std::jthread> pool;
+      pool.reserve(t - 1);
+      for (unsigned w = 1; w < t; ++w) pool.emplace_back([this, t, w] { run(t, w); });
+      run(t, 0);
+    }
+    std::uint64_t s = 0;
+    for (const slot& p : partials_) s += p.sum;
+    return {s, t};
+  }
+
+ private:
+  void run(unsigned t, unsigned w) {
+    const data_span b = block(a_, t, w);
+    partials_[w].sum = sum_block(b.data(), b.size());
+  }
+  data_span a_;
+  std::vector<slot> partials_;
+};
+
+// Children forked per call read the parent's private huge-page data and write their partial to a
+// MAP_SHARED slot, then _exit(): nothing else is safe in the child of a threaded parent.
+class raw_fork {
+ public:
+  raw_fork(data_span a, unsigned threads)
+      : a_(a), threads_(threads), bytes_(threads * sizeof(slot)) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw run_error(std::string("mmap: ") + std::strerror(errno));
+    slots_ = static_cast<slot*>(p);
+  }
+  ~raw_fork() { munmap(slots_, bytes_); }
+  raw_fork(const raw_fork&) = delete;
+  raw_fork& operator=(const raw_fork&) = delete;
+
+  outcome operator()() {
+    pids_.clear();
+    for (unsigned w = 0; w < threads_; ++w) {
+      const pid_t pid = fork();
+      if (pid < 0) throw run_error(std::string("fork: ") + std::strerror(errno));
+      if (pid == 0) {
+        const data_span b = block(a_, threads_, w);
+        slots_[w].sum = sum_block(b.data(), b.size());
+        _exit(0);
+      }
+      pids_.push_back(pid);
+    }
+    return collect();
+  }
+
+ private:
+  outcome collect() {
+    bool ok = true;
+    for (pid_t pid : pids_) {
+      int status = 0;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    if (!ok) throw run_error("a forked child failed");
+    std::uint64_t s = 0;
+    for (unsigned w = 0; w < threads_; ++w) s += slots_[w].sum;
+    return {s, threads_};
+  }
+  data_span a_;
+  unsigned threads_;
+  std::size_t bytes_;
+  slot* slots_ = nullptr;
+  std::vector<pid_t> pids_;
+};
+
+template <class Impl>
+void run_baseline(benchmark::State& state, iota_cache& data, std::size_t n, unsigned threads) {
+  try {
+    Impl impl(data.get(n), threads);
+    outcome last;
+    for (auto _ : state) {
+      last = impl();
+      benchmark::DoNotOptimize(last);
+    }
+    if (last.sum != triangle(n)) {
+      state.SkipWithError(("wrong sum " + std::to_string(last.sum)).c_str());
+      return;
+    }
+    const auto items = static_cast<std::int64_t>(n) * state.iterations();
+    state.SetBytesProcessed(items * static_cast<std::int64_t>(sizeof(std::int64_t)));
+    state.SetItemsProcessed(items);
+    state.counters["threads"] = threads;
+    state.counters["workers_seen"] = last.workers;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class Impl>
+void add(const char* impl, std::size_t n, unsigned round, unsigned threads, iota_cache& data) {
+  const std::string name = std::string("baseline_sum/") + impl;
+  configure(benchmark::RegisterBenchmark(name.c_str(),
+                                         [n, threads, &data](benchmark::State& state) {
+                                           run_baseline<Impl>(state, data, n, threads);
+                                         }),
+            {"size", "round", "threads"}, {static_cast<std::int64_t>(n), round, threads});
+}
+
+}  // namespace
+
+void register_baselines(std::size_t n, unsigned round, unsigned threads, iota_cache& data) {
+  if (threads == 1) add<plain>("plain", n, round, threads, data);
+  add<omp_reduction>("omp", n, round, threads, data);
+  add<tbb_reduce>("tbb", n, round, threads, data);
+  add<raw_threads>("threads", n, round, threads, data);
+  add<raw_fork>("fork", n, round, threads, data);
+}
+
+}  // namespace parlab::bench

@@ -1,0 +1,30 @@
+#include "bench/caches.hpp"
+
+namespace parlab::bench {
+
+kernel& kernel_cache::get(const kernel_entry& entry, const param_values& values) {
+  std::unique_ptr<kernel> fresh = entry.make();
+  std::string key = std::string(entry.name) + ' ' + values.describe(fresh->params());
+  if (key != key_ || !kernel_) {
+    kernel_.reset();  // free the old data before the new is allocated
+    key_.clear();
+    fresh->prepare(values);
+    kernel_ = std::move(fresh);
+    key_ = std::move(key);
+  }
+  return *kernel_;
+}
+
+std::span<const std::int64_t> iota_cache::get(std::size_t n) {
+  if (data_.size() != n) {
+    data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
+    data_ = huge_array<std::int64_t>(n);
+    std::int64_t* a = data_.data();
+    first_touch(n, [a](index_range r) {
+      for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
+    });
+  }
+  return data_.span();
+}
+
+}  // namespace parlab::bench

@@ -1,0 +1,37 @@
+#pragma once
+// Prepared data kept between the calls Google Benchmark makes to one benchmark (it calls the
+// function several times while it sizes the iteration count) and across the benchmarks of one
+// size. Each cache holds one entry: the suite runs size by size, and the headline size is
+// 1.6 GB, so keeping every size would hold gigabytes for nothing.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "parlab/huge_array.hpp"
+#include "parlab/kernel.hpp"
+#include "parlab/registry.hpp"
+
+namespace parlab::bench {
+
+// One prepared kernel instance, shared by every backend measured on the same parameters.
+class kernel_cache {
+ public:
+  kernel& get(const kernel_entry& entry, const param_values& values);
+
+ private:
+  std::string key_;
+  std::unique_ptr<kernel> kernel_;
+};
+
+// a[i] = i over n int64 in a huge-page mapping first-touched in parallel, the layout the sum
+// kernel uses (PITFALLS.md: what makes per-run fork fast): what baselines and the probe read.
+class iota_cache {
+ public:
+  std::span<const std::int64_t> get(std::size_t n);
+
+ private:
+  huge_array<std::int64_t> data_;
+};
+
+}  // namespace parlab::bench

@@ -1,0 +1,67 @@
+// The engine's side of the suite: any kernel on any backend, through the public API only.
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <exception>
+#include <vector>
+
+#include "bench/grid.hpp"
+#include "bench/suite.hpp"
+#include "parlab/kernel.hpp"
+
+namespace parlab::bench {
+namespace {
+
+void set_counters(benchmark::State& state, const kernel& k, unsigned threads, unsigned seen) {
+  const work_amount w = k.work();
+  const auto iterations = static_cast<double>(state.iterations());
+  if (w.bytes > 0) state.SetBytesProcessed(static_cast<std::int64_t>(w.bytes * iterations));
+  const double items = w.elements > 0 ? w.elements : w.tasks;
+  if (items > 0) state.SetItemsProcessed(static_cast<std::int64_t>(items * iterations));
+  state.counters["threads"] = threads;
+  state.counters["workers_seen"] = seen;
+  // The io kernel knows its best possible wall time: the summary divides it by the measured one.
+  if (const double ideal = k.ideal_seconds(threads); ideal > 0) state.counters["ideal_s"] = ideal;
+}
+
+void run_engine(benchmark::State& state, const engine_case& c, const backend& b, unsigned threads,
+                kernel_cache& cache) {
+  try {
+    const kernel& k = cache.get(*c.kernel, c.values);
+    const reduce_task task = k.task();
+    // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
+    std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
+    const run_options options{.threads = threads};
+    unsigned seen = 0;
+    for (auto _ : state) {
+      seen = b.run(task, options, result.data()).workers_seen;
+      benchmark::ClobberMemory();
+    }
+    // Checked after the loop, not in it: verification of a large sum costs as much as a run.
+    if (const verdict v = k.verify(result.data()); !v.ok) {
+      state.SkipWithError(("wrong result: " + v.detail).c_str());
+      return;
+    }
+    set_counters(state, k, threads, seen);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+}  // namespace
+
+void register_engine(const engine_case& c, const backend& b, unsigned threads,
+                     kernel_cache& cache) {
+  std::vector<std::string> names = c.arg_names;
+  std::vector<std::int64_t> values = c.arg_values;
+  names.emplace_back("threads");
+  values.push_back(threads);
+  const std::string name = c.family + '/' + std::string(b.name());
+  configure(benchmark::RegisterBenchmark(name.c_str(),
+                                         [c, &b, threads, &cache](benchmark::State& state) {
+                                           run_engine(state, c, b, threads, cache);
+                                         }),
+            names, values);
+}
+
+}  // namespace parlab::bench

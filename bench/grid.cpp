@@ -1,0 +1,28 @@
+#include "bench/grid.hpp"
+
+#include <algorithm>
+
+namespace parlab::bench {
+
+std::vector<unsigned> thread_counts(unsigned cores) {
+  std::vector<unsigned> out;
+  for (unsigned t = 1; t < cores; t *= 2) out.push_back(t);
+  out.push_back(std::max(1U, cores));
+  return out;
+}
+
+std::vector<std::size_t> sum_sizes(std::size_t max_size) {
+  std::vector<std::size_t> out;
+  for (std::size_t n : {1'000UL, 10'000UL, 100'000UL, 1'000'000UL, 10'000'000UL})
+    if (n < max_size) out.push_back(n);
+  out.push_back(max_size);
+  return out;
+}
+
+benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b,
+                                          const std::vector<std::string>& names,
+                                          const std::vector<std::int64_t>& values) {
+  return b->Args(values)->ArgNames(names)->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace parlab::bench

@@ -1,0 +1,149 @@
+// parlab_bench: the Google Benchmark suite behind `make bench` (scripts/bench.sh runs it and
+// summarises bench.json). Besides Google Benchmark's flags it takes:
+//   --size_max=N   the headline memory-bound size (default 2e8 int64 = 1.6 GB)
+//   --rounds=N     how many times each memory-bound group is repeated (default 3)
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "bench/grid.hpp"
+#include "bench/suite.hpp"
+#include "runners/machine.hpp"
+
+namespace parlab::bench {
+namespace {
+
+// The seq backend ignores the thread count: measuring it at 2, 4 ... would repeat one number.
+bool runs_at(const backend& b, unsigned threads) { return b.name() != "seq" || threads == 1; }
+
+engine_case make_case(std::string family, std::string_view kernel, param_values values,
+                      std::vector<std::string> names, std::vector<std::int64_t> args) {
+  engine_case c{std::move(family), find_kernel(kernel), std::move(values), std::move(names),
+                std::move(args)};
+  c.values.fill_defaults(c.kernel->make()->params());
+  return c;
+}
+
+// One point of the grid: the probe, every baseline and every backend back to back.
+void register_sum_point(const grid& g, std::size_t n, unsigned round, unsigned threads,
+                        iota_cache& data, kernel_cache& kernels) {
+  register_probe(n, round, threads, data);
+  register_baselines(n, round, threads, data);
+  param_values v;
+  v.set("size", static_cast<double>(n));
+  v.set("intensity", 0);
+  const engine_case c =
+      make_case("sum", "sum", v, {"size", "round"}, {static_cast<std::int64_t>(n), round});
+  for (const backend* b : backends())
+    if (runs_at(*b, threads)) register_engine(c, *b, threads, kernels);
+  (void)g;
+}
+
+void register_compute(const grid& g, kernel_cache& kernels) {
+  param_values v;
+  v.set("size", static_cast<double>(g.compute_size));
+  v.set("intensity", g.intensity);
+  for (unsigned round = 0; round < g.rounds; ++round) {
+    const engine_case c =
+        make_case("sum_compute", "sum", v, {"size", "intensity", "round"},
+                  {static_cast<std::int64_t>(g.compute_size), g.intensity, round});
+    for (unsigned t : thread_counts(g.cores))
+      for (const backend* b : backends())
+        if (runs_at(*b, t)) register_engine(c, *b, t, kernels);
+  }
+}
+
+// 32 waits of 100 ms: over the thread grid once (1 thread takes 3.2 s a run), then on
+// io_workers workers, the target, in every round.
+void register_io(const grid& g, kernel_cache& kernels) {
+  param_values v;
+  v.set("tasks", g.io_workers);
+  v.set("duration", 0.1);
+  auto io_case = [&](unsigned round) {
+    return make_case("io", "io", v, {"tasks", "duration_ms", "round"}, {g.io_workers, 100, round});
+  };
+  for (unsigned t : thread_counts(g.cores))
+    for (const backend* b : backends())
+      if (runs_at(*b, t)) register_engine(io_case(0), *b, t, kernels);
+  for (unsigned round = 0; round < g.rounds; ++round)
+    for (const backend* b : backends())
+      if (runs_at(*b, g.io_workers)) register_engine(io_case(round), *b, g.io_workers, kernels);
+}
+
+// A kernel added later is measured with its defaults over the thread grid, with no code here.
+void register_other_kernels(const grid& g, kernel_cache& kernels) {
+  for (const kernel_entry& k : parlab::kernels()) {
+    if (k.name == "sum" || k.name == "io") continue;
+    const engine_case c = make_case(std::string(k.name), k.name, {}, {"round"}, {0});
+    for (unsigned t : thread_counts(g.cores))
+      for (const backend* b : backends())
+        if (runs_at(*b, t)) register_engine(c, *b, t, kernels);
+  }
+}
+
+void register_suite(const grid& g, iota_cache& data, kernel_cache& kernels) {
+  for (std::size_t n : sum_sizes(g.max_size))
+    for (unsigned round = 0; round < g.rounds; ++round)
+      for (unsigned t : thread_counts(g.cores)) register_sum_point(g, n, round, t, data, kernels);
+  register_compute(g, kernels);
+  register_io(g, kernels);
+  register_other_kernels(g, kernels);
+}
+
+// Takes --size_max and --rounds out of argv; false on a bad value.
+bool parse_own_flags(int& argc, char** argv, grid& g) {
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    try {
+      if (arg.starts_with("--size_max=")) {
+        g.max_size = static_cast<std::size_t>(std::stod(std::string(arg.substr(11))));
+        if (g.max_size < 1000) throw std::invalid_argument("below 1000");
+        continue;
+      }
+      if (arg.starts_with("--rounds=")) {
+        g.rounds = static_cast<unsigned>(std::stoul(std::string(arg.substr(9))));
+        if (g.rounds == 0) throw std::invalid_argument("zero");
+        continue;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "parlab_bench: bad value in %s (--size_max >= 1000, --rounds >= 1)\n",
+                   argv[i]);
+      return false;
+    }
+    argv[out++] = argv[i];
+  }
+  argc = out;
+  return true;
+}
+
+// `parlab info` in bench.json's context: the machine facts that move the numbers.
+void add_machine_context() {
+  const runner::json facts = runner::machine_facts();
+  for (auto it = facts.begin(); it != facts.end(); ++it)
+    benchmark::AddCustomContext(it.key().starts_with("parlab_") ? it.key() : "parlab_" + it.key(),
+                                it->is_string() ? it->get<std::string>() : it->dump());
+}
+
+}  // namespace
+}  // namespace parlab::bench
+
+int main(int argc, char** argv) {
+  using namespace parlab::bench;
+  grid g;
+  g.cores = parlab::runner::usable_cpus().cpus;
+  benchmark::Initialize(&argc, argv);
+  if (!parse_own_flags(argc, argv, g)) return 2;
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  add_machine_context();
+  // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
+  iota_cache data;
+  kernel_cache kernels;
+  register_suite(g, data, kernels);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,39 @@
+#pragma once
+// The three kinds of benchmark the suite registers, point by point, so that the engine, the
+// hand-written baselines and the bandwidth probe for one (size, threads) run back to back:
+// bandwidth here moves by tens of percent from minute to minute, and only ratios taken close
+// together in time mean anything.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/caches.hpp"
+#include "parlab/backend.hpp"
+#include "parlab/params.hpp"
+#include "parlab/registry.hpp"
+
+namespace parlab::bench {
+
+// One kernel configuration: the family names it in the benchmark name ("sum", "sum_compute",
+// "io"), the args say which parameters vary (size, round ...); threads are appended.
+struct engine_case {
+  std::string family;
+  const kernel_entry* kernel = nullptr;
+  param_values values;  // every parameter, defaults filled in
+  std::vector<std::string> arg_names;
+  std::vector<std::int64_t> arg_values;
+};
+
+// "<family>/<backend>/<args>/threads:T/real_time": the kernel prepared once, run on the
+// backend, the last result verified.
+void register_engine(const engine_case& c, const backend& b, unsigned threads, kernel_cache& cache);
+
+// "baseline_sum/<plain|omp|tbb|threads|fork>/size:N/round:R/threads:T/real_time": the int64
+// sum written by hand, without the engine. plain runs at one thread only.
+void register_baselines(std::size_t n, unsigned round, unsigned threads, iota_cache& data);
+
+// "bandwidth_probe/size:N/round:R/threads:T/real_time": a pure load stream over the same array.
+void register_probe(std::size_t n, unsigned round, unsigned threads, iota_cache& data);
+
+}  // namespace parlab::bench

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Summarise parlab_bench's Google Benchmark JSON: the engine against hand-written baselines and
+against the read-bandwidth probe, and the performance targets of issue 4, met or missed.
+
+Ratios are taken within one round (the engine, the baselines and the probe of one point run back
+to back, seconds apart) and the median over rounds is shown: on a shared machine bandwidth moves
+by tens of percent from one minute to the next, so only ratios measured close together mean
+anything.
+
+usage: summary.py BENCH_JSON [--out FILE]
+"""
+import argparse
+import json
+import statistics
+from collections import defaultdict
+
+UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# The hand-written loop each backend is compared with for its own per-call overhead.
+OWN_BASELINE = {"seq": "plain", "threads": "threads", "tbb": "tbb", "omp": "omp",
+                "fork": "fork", "forkpool": "fork"}
+ORDER = ["seq", "threads", "tbb", "omp", "fork", "forkpool"]
+SMALL = 100_000  # 1e3..1e5: where per-call overhead shows
+
+
+def parse_name(name):
+    """'sum/tbb/size:1000/round:0/threads:2/real_time' -> ('sum', 'tbb', {'size': 1000, ...})"""
+    parts = [p for p in name.split("/") if p != "real_time"]
+    impl = parts[1] if len(parts) > 1 and ":" not in parts[1] else ""
+    args = {}
+    for p in parts[1 if not impl else 2:]:
+        key, _, value = p.partition(":")
+        args[key] = int(value)
+    return parts[0], impl, args
+
+
+def load(path):
+    """Times in seconds by (family, impl, size, round, threads); repetitions give their median."""
+    with open(path) as f:
+        doc = json.load(f)
+    runs, counters, errors = defaultdict(list), {}, []
+    for b in doc["benchmarks"]:
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        if b.get("error_occurred"):
+            errors.append(f"{b['name']}: {b.get('error_message', '')}")
+            continue
+        family, impl, args = parse_name(b.get("run_name", b["name"]))
+        key = (family, impl, args.get("size", args.get("tasks", 0)), args.get("round", 0),
+               args.get("threads", 1))
+        runs[key].append(b["real_time"] * UNIT_SECONDS[b.get("time_unit", "ns")])
+        counters[key] = {**b, "args": args}
+    return doc["context"], {k: statistics.median(v) for k, v in runs.items()}, counters, errors
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt_size(n):
+    e = len(str(n)) - 1
+    return f"{n / 10 ** e:g}e{e}"
+
+
+def med(v):
+    return v[0] if v else None
+
+
+def cell(v, width=8):
+    return f"{v[0]:{width}.2f}" if v else f"{'-':>{width}}"
+
+
+def spread(v):
+    return f"{v[0]:.2f} [{v[1]:.2f}-{v[2]:.2f}]" if v else "-"
+
+
+class Suite:
+    def __init__(self, context, times, counters):
+        self.context, self.times, self.counters = context, times, counters
+        self.llc = max((c["size"] for c in context.get("caches", [])), default=32 << 20)
+
+    def t(self, family, impl, size, rnd, threads):
+        return self.times.get((family, impl, size, rnd, threads))
+
+    def values(self, family, index, **match):
+        pos = {"impl": 1, "size": 2, "round": 3, "threads": 4}
+        return sorted({k[index] for k in self.times if k[0] == family and
+                       all(k[pos[m]] == v for m, v in match.items())})
+
+    def backends(self, family):
+        found = self.values(family, 1)
+        return sorted(found, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
+
+    def best_baseline(self, size, rnd, threads):
+        ts = [self.t("baseline_sum", i, size, rnd, threads) for i in self.values("baseline_sum", 1)]
+        ts = [t for t in ts if t]
+        return min(ts) if ts else None
+
+    def probe_gbs(self, size, rnd, threads):
+        return gbs(size, self.t("bandwidth_probe", "", size, rnd, threads))
+
+    def per_round(self, family, size, threads, fn):
+        """(median, min, max) of fn(round) over the rounds measured; None if none."""
+        vals = [fn(r) for r in self.values(family, 3, size=size, threads=threads)]
+        vals = [v for v in vals if v is not None]
+        return (statistics.median(vals), min(vals), max(vals)) if vals else None
+
+    def size_class(self, n):
+        if n <= SMALL:
+            return "small"
+        return "LLC" if n * 8 <= self.llc else "DRAM"
+
+
+def gbs(n, seconds):
+    return n * 8 / seconds / 1e9 if seconds else None
+
+
+def header(s, out):
+    c = s.context
+    out.append("parlab bench summary")
+    out.append(f"  machine: {c.get('parlab_cpu_model', '?')}, {c.get('parlab_usable_cpus', '?')} "
+               f"usable CPUs, LLC {s.llc >> 20} MiB, THP {c.get('parlab_transparent_hugepages', '?')}")
+    out.append(f"  build: {c.get('parlab_compiler', '?')} {c.get('parlab_build_type', '?')}"
+               f" {c.get('parlab_flags', '').strip()}, parlab {c.get('parlab_version', '?')}"
+               f" ({c.get('parlab_git_revision', '?')}), run {c.get('date', '?')}")
+    out.append(f"  load average at start: {c.get('load_avg', '?')}")
+    out.append("")
+
+
+def grid_table(s, title, note, fn, out):
+    sizes = s.values("sum", 2)
+    rows = [(b, t) for b in s.backends("sum") for t in s.values("sum", 4, impl=b)]
+    out += [title, note]
+    out.append(f"{'backend@threads':<16}" + "".join(f"{fmt_size(n):>8}" for n in sizes))
+    out.append(f"{'size class':<16}" + "".join(f"{s.size_class(n):>8}" for n in sizes))
+    results = {}
+    for b, t in rows:
+        vals = [fn(b, n, t) for n in sizes]
+        results[(b, t)] = dict(zip(sizes, vals))
+        out.append(f"{b + '@' + str(t):<16}" + "".join(cell(v) for v in vals))
+    out.append("")
+    return results
+
+
+def vs_best(s, out):
+    return grid_table(
+        s, "Memory-bound sum: engine vs the best hand-written baseline at the same size and threads",
+        "(best baseline time / engine time, median over rounds; 1.00 = no overhead, above 1 = faster)",
+        lambda b, n, t: s.per_round("sum", n, t, lambda r: ratio(
+            s.best_baseline(n, r, t), s.t("sum", b, n, r, t))), out)
+
+
+def vs_own(s, out):
+    return grid_table(
+        s, "Per-call overhead: engine time / its own raw baseline (target <= 1.5 on 1e3..1e5)",
+        "(seq: plain loop; threads: std::thread per call; tbb: parallel_reduce in a kept arena;\n"
+        " omp: reduction(+:s); fork and forkpool: fork() per call)",
+        lambda b, n, t: s.per_round("sum", n, t, lambda r: ratio(
+            s.t("sum", b, n, r, t), s.t("baseline_sum", OWN_BASELINE.get(b, ""), n, r, t))), out)
+
+
+def headline(s, out):
+    n, t = max(s.values("sum", 2)), max(s.values("sum", 4))
+    out.append(f"Headline: memory-bound sum of {fmt_size(n)} int64 ({n * 8 / 1e9:.1f} GB) on {t} "
+               f"threads, median [min-max] over rounds")
+    out.append(f"{'':<20}{'GB/s':>8}   {'x best baseline':<22}{'x probe':<22}")
+    probe = s.per_round("sum", n, t, lambda r: s.probe_gbs(n, r, t))
+    out.append(f"{'bandwidth probe':<20}{cell(probe)}")
+    rows = {}
+    impls = [("baseline_sum", i) for i in s.values("baseline_sum", 1, size=n, threads=t)]
+    impls += [("sum", b) for b in s.backends("sum") if t in s.values("sum", 4, impl=b)]
+    for fam, impl in impls:
+        bw = s.per_round("sum", n, t, lambda r: gbs(n, s.t(fam, impl, n, r, t)))
+        base = s.per_round("sum", n, t, lambda r: ratio(s.best_baseline(n, r, t),
+                                                        s.t(fam, impl, n, r, t)))
+        probe_frac = s.per_round("sum", n, t, lambda r: ratio(gbs(n, s.t(fam, impl, n, r, t)),
+                                                              s.probe_gbs(n, r, t)))
+        label = ("baseline " if fam == "baseline_sum" else "engine ") + impl
+        rows[impl if fam == "sum" else label] = (base, probe_frac)
+        out.append(f"{label:<20}{cell(bw)}   {spread(base):<22}{spread(probe_frac):<22}")
+    out.append("")
+    return rows
+
+
+def compute_efficiency(s, out):
+    sizes = s.values("sum_compute", 2)
+    if not sizes or 2 not in s.values("sum_compute", 4):
+        return {}
+    n = sizes[0]
+    intensity = next(c["args"].get("intensity") for k, c in s.counters.items()
+                     if k[0] == "sum_compute")
+    out.append(f"Compute-bound sum (size {fmt_size(n)}, intensity {intensity}): parallel "
+               f"efficiency at 2 threads = T(seq) / (2 T(backend, 2)), target >= 0.95")
+    res = {}
+    for b in s.backends("sum_compute"):
+        if b == "seq":
+            continue
+        res[b] = s.per_round("sum_compute", n, 2, lambda r: ratio(
+            s.t("sum_compute", "seq", n, r, 1), 2 * (s.t("sum_compute", b, n, r, 2) or 0)))
+        out.append(f"  {b:<10}{spread(res[b])}")
+    out.append("")
+    return res
+
+
+def io_efficiency(s, out):
+    tasks = s.values("io", 2)
+    if not tasks:
+        return {}
+    n = tasks[0]
+    threads = s.values("io", 4)
+    out.append(f"io: {n} waits of 100 ms, efficiency = ideal / wall "
+               f"(ideal = ceil(tasks / workers) x 100 ms), target >= 0.97 at {max(threads)} workers")
+    out.append(f"{'backend':<12}" + "".join(f"{'@' + str(t):>20}" for t in threads))
+    res = {}
+    for b in s.backends("io"):
+        vals = []
+        for t in threads:
+            v = s.per_round("io", n, t, lambda r: ratio(
+                s.counters.get(("io", b, n, r, t), {}).get("ideal_s"), s.t("io", b, n, r, t)))
+            vals.append(v)
+        res[b] = vals[-1]
+        out.append(f"{b:<12}" + "".join(f"{spread(v):>20}" for v in vals))
+    out.append("")
+    return res
+
+
+def seq_vs_plain(s, out):
+    res = {}
+    for n in s.values("sum", 2):
+        res[n] = s.per_round("sum", n, 1, lambda r: ratio(s.t("baseline_sum", "plain", n, r, 1),
+                                                          s.t("sum", "seq", n, r, 1)))
+    return res
+
+
+def check(label, value, target, higher=True):
+    if value is None:
+        return f"  [NOT MEASURED] {label}"
+    ok = value >= target if higher else value <= target
+    sign = ">=" if higher else "<="
+    return f"  [{'met' if ok else 'MISSED'}] {label}: {value:.2f} (target {sign} {target})"
+
+
+def targets(s, hl, own, compute, io, seq, out):
+    out.append("Targets (issue 4), each the median over rounds")
+    for b in ["threads", "tbb", "omp"]:
+        base, probe = hl.get(b, (None, None))
+        out.append(check(f"memory-bound 2e8 all cores, {b} / best baseline", med(base), 0.95))
+        out.append(check(f"memory-bound 2e8 all cores, {b} / bandwidth probe", med(probe), 0.90))
+    for b in ["fork", "forkpool"]:
+        if b in hl:
+            out.append(check(f"memory-bound 2e8 all cores, {b} / best baseline", med(hl[b][0]), 0.90))
+    worst_seq = min(((med(v), n) for n, v in seq.items() if v), default=(None, 0))
+    out.append(check(f"seq / plain loop, worst size ({fmt_size(worst_seq[1])})", worst_seq[0], 0.95))
+    for (b, t), by_size in own.items():
+        small = [(med(v), n) for n, v in by_size.items() if n <= SMALL and v]
+        if small:
+            worst = max(small)
+            out.append(check(f"per-call overhead {b}@{t} / own baseline, worst of 1e3..1e5 "
+                             f"({fmt_size(worst[1])})", worst[0], 1.5, higher=False))
+    for b, v in compute.items():
+        out.append(check(f"compute-bound efficiency at 2 threads, {b}", med(v), 0.95))
+    for b, v in io.items():
+        if b != "seq":
+            out.append(check(f"io 32 x 100 ms on 32 workers efficiency, {b}", med(v), 0.97))
+    out.append("")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bench_json")
+    parser.add_argument("--out", help="also write the summary to this file")
+    args = parser.parse_args()
+    context, times, counters, errors = load(args.bench_json)
+    s = Suite(context, times, counters)
+    out = []
+    header(s, out)
+    hl, own, compute, io = {}, {}, {}, {}
+    if s.values("sum", 2):
+        hl = headline(s, out)
+        vs_best(s, out)
+        own = vs_own(s, out)
+    seq = seq_vs_plain(s, out)
+    compute = compute_efficiency(s, out)
+    io = io_efficiency(s, out)
+    targets(s, hl, own, compute, io, seq, out)
+    if errors:
+        out.append("Benchmarks that failed (error, or a result that did not verify):")
+        out += [f"  {e}" for e in errors]
+    text = "\n".join(out) + "\n"
+    print(text, end="")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+#include "runners/bandwidth.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "parlab/error.hpp"
+#include "parlab/huge_array.hpp"
+#include "runners/machine.hpp"
+
+namespace parlab::runner {
+namespace {
+
+// The hot loop, cloned for AVX2 and the x86-64 baseline and chosen at load time (ifunc), so one
+// binary streams at full width on any x86-64 without -march=native. Not AVX-512: PITFALLS.md
+// measured a 6x slowdown of 512-bit reductions on this CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+std::uint64_t
+load_sum(const std::int64_t* a, std::size_t n) {
+  // Four independent accumulators: one add chain would cap the in-cache rate at one vector per
+  // cycle, below what two load ports deliver.
+  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += static_cast<std::uint64_t>(a[i]);
+    s1 += static_cast<std::uint64_t>(a[i + 1]);
+    s2 += static_cast<std::uint64_t>(a[i + 2]);
+    s3 += static_cast<std::uint64_t>(a[i + 3]);
+  }
+  for (; i < n; ++i) s0 += static_cast<std::uint64_t>(a[i]);
+  return s0 + s1 + s2 + s3;
+}
+
+// Block w of `workers` near-equal contiguous blocks, as the static schedules cut them.
+std::span<const std::int64_t> block(std::span<const std::int64_t> data, unsigned workers,
+                                    unsigned w) {
+  const std::size_t q = data.size() / workers, r = data.size() % workers;
+  const std::size_t begin = w * q + std::min<std::size_t>(w, r);
+  return data.subspan(begin, q + (w < r ? 1 : 0));
+}
+
+}  // namespace
+
+read_stream::read_stream(std::span<const std::int64_t> data, unsigned threads)
+    : data_(data),
+      threads_(std::max(1U, threads)),
+      partials_(threads_),
+      start_(static_cast<std::ptrdiff_t>(threads_)),
+      done_(static_cast<std::ptrdiff_t>(threads_)) {
+  pool_.reserve(threads_ - 1);
+  for (unsigned w = 1; w < threads_; ++w) pool_.emplace_back([this, w] { worker(w); });
+  pass();  // warm-up: caches, TLB, and the checksum every later pass must reproduce
+}
+
+read_stream::~read_stream() {
+  stop_ = true;
+  start_.arrive_and_wait();  // releases the workers, which see stop_ and return
+}
+
+void read_stream::worker(unsigned w) {
+  for (;;) {
+    start_.arrive_and_wait();
+    if (stop_) return;
+    partials_[w].sum = read_block(w);
+    done_.arrive_and_wait();
+  }
+}
+
+std::uint64_t read_stream::read_block(unsigned w) {
+  const std::span<const std::int64_t> b = block(data_, threads_, w);
+  return load_sum(b.data(), b.size());
+}
+
+double read_stream::pass() {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  start_.arrive_and_wait();
+  partials_[0].sum = read_block(0);
+  done_.arrive_and_wait();
+  const auto t1 = clock::now();
+  std::uint64_t sum = 0;
+  for (const slot& p : partials_) sum += p.sum;
+  if (!checksum_) checksum_ = sum;
+  if (sum != *checksum_)
+    throw run_error("bandwidth probe: checksum changed between passes (" + std::to_string(sum) +
+                    ")");
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
+double measure_read_bandwidth(std::size_t bytes, unsigned threads, int reps) {
+  const std::size_t n = std::max<std::size_t>(bytes / sizeof(std::int64_t), 1);
+  if (threads == 0) threads = usable_cpus().cpus;
+  huge_array<std::int64_t> data(n);
+  std::int64_t* a = data.data();
+  first_touch(n, [a](index_range r) {
+    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
+  });
+  read_stream stream(data.span(), threads);
+  double best = stream.pass();
+  for (int r = 1; r < reps; ++r) best = std::min(best, stream.pass());
+  return static_cast<double>(stream.bytes()) / best / 1e9;
+}
+
+}  // namespace parlab::runner

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make bench`: builds the Google Benchmark suite in Release, runs it, writes BUILD/bench.json
+# (Google Benchmark's JSON, the format tools/compare.py reads) and prints the summary, also
+# written to BUILD/bench_summary.txt. docs/PERFORMANCE.md explains every figure.
+#
+# usage: scripts/bench.sh [BUILD_DIR]          (default: build)
+# environment:
+#   BENCH_FILTER     regex of benchmarks to run (Google Benchmark's --benchmark_filter)
+#   BENCH_MIN_TIME   seconds per benchmark, default 0.2 (1.7.1 syntax: a number, no suffix)
+#   BENCH_ROUNDS     repetitions of each memory-bound group, default 3
+#   BENCH_SIZE_MAX   the headline memory-bound size in int64, default 2e8 (1.6 GB)
+#   BENCH_ARGS       more flags for build/bench/parlab_bench
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+cache="$build/CMakeCache.txt"
+
+cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$cache" 2>/dev/null; }
+
+# Numbers from a Debug build, or a build without the suite, mean nothing: make it Release.
+if [ ! -f "$cache" ] || [ "$(cache_value CMAKE_BUILD_TYPE)" != Release ] ||
+   [ "$(cache_value PARLAB_BUILD_BENCH)" = OFF ]; then
+  echo "bench: configuring $build as a Release build with the benchmark suite"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPARLAB_BUILD_BENCH=ON >/dev/null
+fi
+cmake --build "$build" --target parlab_bench -j "$jobs"
+
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "bench: python3 is needed for the summary (bash scripts/install-deps.sh installs it)" >&2
+  exit 1
+fi
+
+# libgomp reads this when it loads; spinning OpenMP threads would slow whatever runs next.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+cores=$(nproc)
+read -r load _ </proc/loadavg
+if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > 0.25 * c) }'; then
+  echo "bench: load average $load on $cores CPUs: other work is running, figures will be noisy"
+fi
+
+args=(
+  "--benchmark_min_time=${BENCH_MIN_TIME:-0.2}"
+  "--benchmark_out=$build/bench.json" --benchmark_out_format=json
+  "--rounds=${BENCH_ROUNDS:-3}" "--size_max=${BENCH_SIZE_MAX:-2e8}"
+)
+[ -n "${BENCH_FILTER:-}" ] && args+=("--benchmark_filter=$BENCH_FILTER")
+# shellcheck disable=SC2206  # BENCH_ARGS is a list of flags, split on purpose
+[ -n "${BENCH_ARGS:-}" ] && args+=($BENCH_ARGS)
+
+start=$(date +%s)
+"$build/bench/parlab_bench" "${args[@]}"
+echo "bench: suite ran in $(($(date +%s) - start)) s; JSON in $build/bench.json"
+echo
+# The summary exits 1 when a benchmark failed or did not verify: so does `make bench`.
+rc=0
+python3 "$root/bench/summary.py" "$build/bench.json" --out "$build/bench_summary.txt" || rc=$?
+echo "bench: summary written to $build/bench_summary.txt"
+exit "$rc"
