@@ -38,6 +38,17 @@ double fit_amdahl(const std::vector<double>& threads, const std::vector<double>&
   return xx > 0 ? std::clamp(xy / xx, 0.0, 1.0) : 0.0;
 }
 
+// Linearised: p - S = s (p - 1), a one-parameter least squares through the origin.
+double fit_gustafson(const std::vector<double>& threads, const std::vector<double>& speedup) {
+  double xy = 0, xx = 0;
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    const double x = threads[i] - 1;
+    xy += x * (threads[i] - speedup[i]);
+    xx += x * x;
+  }
+  return xx > 0 ? std::clamp(xy / xx, 0.0, 1.0) : 0.0;
+}
+
 // Gunther's linearisation: p/S - 1 = sigma (p - 1) + kappa p (p - 1), least squares in
 // (sigma, kappa) with both kept non-negative (a negative one is refitted at zero).
 usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& speedup) {
@@ -66,13 +77,13 @@ usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& s
     f.sigma = sigma_wins ? s_only : 0;
     f.kappa = sigma_wins ? 0 : k_only;
   }
-  f.peak_threads = f.kappa > 0 ? std::sqrt((1 - f.sigma) / f.kappa)
-                               : std::numeric_limits<double>::infinity();
+  f.peak_threads =
+      f.kappa > 0 ? std::sqrt((1 - f.sigma) / f.kappa) : std::numeric_limits<double>::infinity();
   f.r_squared = r_squared(threads, speedup, f.sigma, f.kappa);
   return f;
 }
 
-std::vector<backend_fit> fit_backends(const std::vector<record>& records) {
+std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak) {
   std::map<std::string, std::map<unsigned, double>> points;  // backend -> threads -> speedup
   std::vector<std::string> order;
   for (const record& r : records) {
@@ -94,7 +105,10 @@ std::vector<backend_fit> fit_backends(const std::vector<record>& records) {
       }
     }
     if (p.size() >= 3) {
-      f.amdahl_serial_fraction = fit_amdahl(p, s);
+      if (weak)
+        f.gustafson_serial_fraction = fit_gustafson(p, s);
+      else
+        f.amdahl_serial_fraction = fit_amdahl(p, s);
       f.usl = fit_usl(p, s);
     }
     fits.push_back(std::move(f));

@@ -9,8 +9,8 @@
 namespace parlab::runner {
 
 struct usl_fit {
-  double sigma = 0;  // contention
-  double kappa = 0;  // coherency (crosstalk)
+  double sigma = 0;         // contention
+  double kappa = 0;         // coherency (crosstalk)
   double peak_threads = 0;  // sqrt((1 - sigma) / kappa); infinite when kappa = 0
   double r_squared = 0;
 };
@@ -19,16 +19,21 @@ struct backend_fit {
   std::string backend;
   double best_speedup = 0;
   unsigned best_threads = 0;
-  std::optional<double> amdahl_serial_fraction;  // when 3+ thread counts were measured
+  std::optional<double> amdahl_serial_fraction;     // strong scaling, 3+ thread counts
+  std::optional<double> gustafson_serial_fraction;  // weak scaling, 3+ thread counts
   std::optional<usl_fit> usl;
 };
 
 // Amdahl: S(p) = 1 / (f + (1 - f) / p), f in [0, 1], least squares over the points.
 double fit_amdahl(const std::vector<double>& threads, const std::vector<double>& speedup);
+// Gustafson, for weak scaling: scaled S(p) = p - s (p - 1), s in [0, 1], least squares.
+double fit_gustafson(const std::vector<double>& threads, const std::vector<double>& speedup);
 // USL: S(p) = p / (1 + sigma (p - 1) + kappa p (p - 1)), sigma, kappa >= 0.
 usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& speedup);
 
 // One fit per backend that has verified records with a speedup; models need 3+ thread counts.
-std::vector<backend_fit> fit_backends(const std::vector<record>& records);
+// Weak scaling fits Gustafson instead of Amdahl (Amdahl assumes a fixed problem size); the USL
+// applies to both, its capacity being the scaled speedup under weak scaling.
+std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak = false);
 
 }  // namespace parlab::runner

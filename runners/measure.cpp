@@ -28,8 +28,8 @@ timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
 
 }  // namespace
 
-record measure(const kernel& k, const std::string& params, const backend& b,
-               const measure_options& options) {
+record unmeasured(const kernel& k, const std::string& params, const backend& b,
+                  const measure_options& options, std::string detail) {
   record r;
   r.kernel = std::string(k.name());
   r.backend = std::string(b.name());
@@ -39,6 +39,39 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   r.params = params;
   r.schedule = std::string(to_string(options.run.sched));
   r.reps = options.reps;
+  r.detail = std::move(detail);
+  return r;
+}
+
+namespace {
+
+void summarize_into(record& r, const kernel& k) {
+  const summary s = summarize(r.samples_s);
+  r.median_s = s.median;
+  r.min_s = s.min;
+  r.max_s = s.max;
+  r.stddev_s = s.stddev;
+  r.cv = s.cv;
+  r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
+  r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
+  r.ideal_s = k.ideal_seconds(r.threads);
+  const work_amount w = k.work();
+  if (s.median <= 0) return;
+  if (w.bytes > 0) {
+    r.throughput = w.bytes / s.median / 1e9;
+    r.throughput_unit = "GB/s";
+  } else if (w.tasks > 0) {
+    r.throughput = w.tasks / s.median;
+    r.throughput_unit = "tasks/s";
+  }
+  r.gelem_per_s = w.elements / s.median / 1e9;
+}
+
+}  // namespace
+
+record measure(const kernel& k, const std::string& params, const backend& b,
+               const measure_options& options) {
+  record r = unmeasured(k, params, b, options, "");
   const reduce_task task = k.task();
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
@@ -57,34 +90,16 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     r.detail = e.what();
   }
   b.release();  // the task dies with this function: nothing may keep running on its data
-  const summary s = summarize(r.samples_s);
-  r.median_s = s.median;
-  r.min_s = s.min;
-  r.max_s = s.max;
-  r.stddev_s = s.stddev;
-  r.cv = s.cv;
-  r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
-  r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
-  r.ideal_s = k.ideal_seconds(r.threads);
-  const work_amount w = k.work();
-  if (s.median > 0) {
-    if (w.bytes > 0) {
-      r.throughput = w.bytes / s.median / 1e9;
-      r.throughput_unit = "GB/s";
-    } else if (w.tasks > 0) {
-      r.throughput = w.tasks / s.median;
-      r.throughput_unit = "tasks/s";
-    }
-    r.gelem_per_s = w.elements / s.median / 1e9;
-  }
+  summarize_into(r, k);
   return r;
 }
 
-void relate_to_baseline(record& r, double seq_median_s) {
+void relate_to_baseline(record& r, double seq_median_s, scaling s) {
   if (!r.verified || r.median_s <= 0 || seq_median_s <= 0) return;
-  r.speedup = seq_median_s / r.median_s;
+  const double ratio = seq_median_s / r.median_s;
+  r.speedup = s == scaling::weak ? r.threads * ratio : ratio;
   r.efficiency = r.speedup / r.threads;
-  r.karp_flatt = karp_flatt(r.speedup, r.threads);
+  r.karp_flatt = s == scaling::weak ? 0 : karp_flatt(r.speedup, r.threads);
 }
 
 }  // namespace parlab::runner

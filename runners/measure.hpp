@@ -23,7 +23,16 @@ inline constexpr double warmup_ratio = 1.5;
 record measure(const kernel& k, const std::string& params, const backend& b,
                const measure_options& options);
 
-// Fills speedup, efficiency and Karp-Flatt against the seq median.
-void relate_to_baseline(record& r, double seq_median_s);
+// The record of a point that could not be measured (the kernel could not be prepared for it):
+// identity fields filled, verified = false, detail says why.
+record unmeasured(const kernel& k, const std::string& params, const backend& b,
+                  const measure_options& options, std::string detail);
+
+enum class scaling { strong, weak };
+
+// Fills speedup, efficiency and Karp-Flatt against the seq median. Strong: speedup = T_seq / T_p.
+// Weak (the size grew with the threads, T_seq is at the base size): the scaled speedup
+// p T_seq / T_p, efficiency T_seq / T_p; Karp-Flatt assumes a fixed size and stays 0.
+void relate_to_baseline(record& r, double seq_median_s, scaling s = scaling::strong);
 
 }  // namespace parlab::runner

@@ -1,0 +1,114 @@
+// The scaling models fitted by least squares recover the parameters of synthetic data.
+#include "runners/fit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace {
+
+using namespace parlab::runner;
+
+std::vector<double> one_to(unsigned n) {
+  std::vector<double> p;
+  for (unsigned i = 1; i <= n; ++i) p.push_back(i);
+  return p;
+}
+
+std::vector<double> usl(const std::vector<double>& p, double sigma, double kappa) {
+  std::vector<double> s;
+  for (double x : p) s.push_back(x / (1 + sigma * (x - 1) + kappa * x * (x - 1)));
+  return s;
+}
+
+TEST(fit_usl, recovers_known_sigma_and_kappa) {
+  const std::vector<double> p = one_to(64);
+  const usl_fit f = fit_usl(p, usl(p, 0.05, 0.001));
+  EXPECT_NEAR(f.sigma, 0.05, 1e-6);
+  EXPECT_NEAR(f.kappa, 0.001, 1e-6);
+  EXPECT_NEAR(f.peak_threads, std::sqrt(0.95 / 0.001), 1e-3);
+  EXPECT_NEAR(f.r_squared, 1, 1e-9);
+}
+
+TEST(fit_usl, recovers_them_from_a_pow2_sweep_too) {
+  const std::vector<double> p{1, 2, 4, 8, 16, 32, 64};
+  const usl_fit f = fit_usl(p, usl(p, 0.02, 0.0005));
+  EXPECT_NEAR(f.sigma, 0.02, 1e-6);
+  EXPECT_NEAR(f.kappa, 0.0005, 1e-6);
+}
+
+TEST(fit_usl, pure_contention_has_no_peak) {
+  const std::vector<double> p = one_to(16);
+  const usl_fit f = fit_usl(p, usl(p, 0.1, 0));
+  EXPECT_NEAR(f.sigma, 0.1, 1e-9);
+  EXPECT_NEAR(f.kappa, 0, 1e-9);
+  EXPECT_TRUE(std::isinf(f.peak_threads));
+}
+
+TEST(fit_usl, superlinear_data_keeps_both_coefficients_non_negative) {
+  const std::vector<double> p{1, 2, 4, 8};
+  const usl_fit f = fit_usl(p, {1, 2.3, 4.9, 10.1});
+  EXPECT_GE(f.sigma, 0);
+  EXPECT_GE(f.kappa, 0);
+}
+
+TEST(fit_amdahl, recovers_the_serial_fraction) {
+  const std::vector<double> p{1, 2, 4, 8, 16};
+  for (double f : {0.0, 0.05, 0.1, 0.5}) {
+    std::vector<double> s;
+    for (double x : p) s.push_back(1 / (f + (1 - f) / x));
+    EXPECT_NEAR(fit_amdahl(p, s), f, 1e-9) << f;
+  }
+}
+
+TEST(fit_amdahl, stays_within_zero_and_one) {
+  const std::vector<double> p{1, 2, 4};
+  EXPECT_GE(fit_amdahl(p, {1, 2.5, 6}), 0);    // superlinear
+  EXPECT_LE(fit_amdahl(p, {1, 0.5, 0.2}), 1);  // slowdown
+}
+
+TEST(fit_gustafson, recovers_the_serial_fraction_of_a_scaled_speedup) {
+  const std::vector<double> p{1, 2, 4, 8};
+  std::vector<double> s;
+  for (double x : p) s.push_back(x - 0.2 * (x - 1));
+  EXPECT_NEAR(fit_gustafson(p, s), 0.2, 1e-12);
+}
+
+record point(const std::string& backend, unsigned threads, double speedup, bool verified = true) {
+  record r;
+  r.backend = backend;
+  r.threads = threads;
+  r.speedup = speedup;
+  r.verified = verified;
+  return r;
+}
+
+TEST(fit_backends, one_fit_per_backend_in_order_seq_and_failures_left_out) {
+  const std::vector<record> records{
+      point("seq", 1, 1),        point("omp", 1, 1), point("omp", 2, 1.9), point("omp", 4, 3.4),
+      point("omp", 8, 0, false), point("tbb", 1, 1), point("tbb", 2, 1.8)};
+  const std::vector<backend_fit> fits = fit_backends(records);
+  ASSERT_EQ(fits.size(), 2U);
+  EXPECT_EQ(fits[0].backend, "omp");
+  EXPECT_DOUBLE_EQ(fits[0].best_speedup, 3.4);
+  EXPECT_EQ(fits[0].best_threads, 4U);
+  EXPECT_TRUE(fits[0].amdahl_serial_fraction.has_value());  // 3 points
+  EXPECT_TRUE(fits[0].usl.has_value());
+  EXPECT_FALSE(fits[0].gustafson_serial_fraction.has_value());
+  EXPECT_EQ(fits[1].backend, "tbb");
+  EXPECT_FALSE(fits[1].amdahl_serial_fraction.has_value());  // 2 points: no model
+  EXPECT_FALSE(fits[1].usl.has_value());
+}
+
+TEST(fit_backends, weak_scaling_fits_gustafson_not_amdahl) {
+  const std::vector<record> records{point("omp", 1, 1), point("omp", 2, 1.8), point("omp", 4, 3.4)};
+  const std::vector<backend_fit> fits = fit_backends(records, true);
+  ASSERT_EQ(fits.size(), 1U);
+  EXPECT_FALSE(fits[0].amdahl_serial_fraction.has_value());
+  ASSERT_TRUE(fits[0].gustafson_serial_fraction.has_value());
+  EXPECT_NEAR(*fits[0].gustafson_serial_fraction, 0.2, 1e-9);
+  EXPECT_TRUE(fits[0].usl.has_value());
+}
+
+}  // namespace
