@@ -41,17 +41,18 @@ json to_json(const record& r) {
 
 json to_json(const backend_fit& f) {
   json j = {{"backend", f.backend},
-                      {"best_speedup", f.best_speedup},
-                      {"best_threads", f.best_threads},
-                      {"amdahl_serial_fraction", nullptr},
-                      {"usl", nullptr}};
+            {"best_speedup", f.best_speedup},
+            {"best_threads", f.best_threads},
+            {"amdahl_serial_fraction", nullptr},
+            {"gustafson_serial_fraction", nullptr},
+            {"usl", nullptr}};
   if (f.amdahl_serial_fraction) j["amdahl_serial_fraction"] = *f.amdahl_serial_fraction;
+  if (f.gustafson_serial_fraction) j["gustafson_serial_fraction"] = *f.gustafson_serial_fraction;
   if (f.usl) {
     j["usl"] = {{"sigma", f.usl->sigma},
                 {"kappa", f.usl->kappa},
-                {"peak_threads", std::isfinite(f.usl->peak_threads)
-                                     ? json(f.usl->peak_threads)
-                                     : json(nullptr)},
+                {"peak_threads",
+                 std::isfinite(f.usl->peak_threads) ? json(f.usl->peak_threads) : json(nullptr)},
                 {"r_squared", f.usl->r_squared}};
   }
   return j;
@@ -64,7 +65,9 @@ class json_reporter final : public reporter {
  public:
   explicit json_reporter(std::FILE* out) : out_(out) {}
   void begin(const json& machine, const json& config) override {
-    doc_ = {{"machine", machine}, {"config", config}, {"records", json::array()},
+    doc_ = {{"machine", machine},
+            {"config", config},
+            {"records", json::array()},
             {"fits", json::array()}};
   }
   void add(const record& r) override { doc_["records"].push_back(to_json(r)); }
@@ -72,6 +75,11 @@ class json_reporter final : public reporter {
     for (const backend_fit& f : fits) doc_["fits"].push_back(to_json(f));
     fmt::print(out_, "{}\n", doc_.dump(2));
     std::fflush(out_);
+  }
+  // A script must tell a cut-short document from a complete one.
+  void abandon(const std::vector<backend_fit>& fits, const std::string& reason) override {
+    doc_["abandoned"] = reason;
+    end(fits);
   }
 
  private:

@@ -1,9 +1,8 @@
 #pragma once
 // A sink of records. Table, CSV and JSON are each one reporter file, fed the same records.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,11 @@ class reporter {
   // Called as soon as a record is complete (CSV writes and flushes it at once).
   virtual void add(const record& r) = 0;
   virtual void end(const std::vector<backend_fit>& fits) = 0;
+  // --timeout gave up with records still to come: write what was finished. A sink that would
+  // start new work (the plot runs gnuplot) writes nothing.
+  virtual void abandon(const std::vector<backend_fit>& fits, const std::string& /*reason*/) {
+    end(fits);
+  }
 };
 
 enum class output_format { table, csv, json_doc };
@@ -31,6 +35,15 @@ enum class output_format { table, csv, json_doc };
 std::unique_ptr<reporter> make_table_reporter(std::FILE* out, bool colour);
 std::unique_ptr<reporter> make_csv_reporter(std::FILE* out);
 std::unique_ptr<reporter> make_json_reporter(std::FILE* out);
+// Collects the records and, at end(), has gnuplot draw speedup and efficiency against threads
+// per backend into path (.svg or .png). end() throws run_error when gnuplot is missing or fails.
+std::unique_ptr<reporter> make_plot_reporter(std::string path);
+// Whether an executable gnuplot is on PATH: checked before a sweep so that a long one does not
+// end in a missing plot the user could have been warned about.
+bool gnuplot_on_path();
+// Feeds every record to each sink in order. end() ends every sink even if one throws, then
+// rethrows the first error, so a failing plot leaves the CSV and JSON written.
+std::unique_ptr<reporter> make_composite_reporter(std::vector<std::unique_ptr<reporter>> sinks);
 
 // The record's fields under their documented names (CSV columns, JSON keys).
 json to_json(const record& r);

@@ -1,74 +1,162 @@
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
+#include "runners/measure.hpp"
 #include "runners/reporter.hpp"
 #include "runners/units.hpp"
 
 namespace parlab::runner {
 namespace {
 
-// Aligned rows that fit 80 columns, printed as each record completes; the fits follow.
+std::string text_of(const json& j, const char* key, const char* fallback = "unknown") {
+  if (!j.contains(key)) return fallback;
+  const json& v = j.at(key);
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// "2 usable (no limit, 2 online)": which of affinity mask and cgroup quota bounds the sweep.
+std::string cpus_line(const json& m) {
+  const std::string limit = text_of(m, "cpu_limit", "none");
+  std::string why = "no limit";
+  if (limit == "affinity") why = "limited by the affinity mask";
+  if (limit == "cgroup")
+    why = fmt::format("limited by cgroup cpu.max = {} cpus", text_of(m, "cgroup_cpu_quota"));
+  return fmt::format("{} usable ({}, {} online)", text_of(m, "usable_cpus"), why,
+                     text_of(m, "hardware_threads"));
+}
+
+std::string omp_wait_policy(const json& m) {
+  if (m.contains("runtime_environment") && m["runtime_environment"].contains("OMP_WAIT_POLICY"))
+    return m["runtime_environment"]["OMP_WAIT_POLICY"].get<std::string>();
+  return "unset";
+}
+
+// Aligned rows that fit 80 columns, printed as each record completes; the fits follow, then a
+// legend for any flag that appeared, so that a reader never has to guess what "noisy" means.
 class table_reporter final : public reporter {
  public:
   table_reporter(std::FILE* out, bool colour) : out_(out), colour_(colour) {}
 
-  void begin(const json&, const json&) override {}
+  void begin(const json& machine, const json& config) override {
+    weak_ = config.value("weak", false);
+    usable_cpus_ = text_of(machine, "usable_cpus");
+    if (weak_)
+      weak_heading_ =
+          fmt::format("{} {}, {} x threads (weak scaling)", text_of(config, "kernel"),
+                      text_of(config, "params_text", ""), text_of(config, "weak_param", ""));
+    print_header(machine, config);
+  }
 
   void add(const record& r) override {
-    if (r.kernel + r.params != heading_) {
-      heading_ = r.kernel + r.params;
-      fmt::print(out_, "\n{} {}  ({}, {} reps)\n", r.kernel, r.params, r.schedule, r.reps);
-      fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6} {:>7} {:>5} {:>13} {:>4}  {}\n", "backend",
-                 "thr", "median", "min", "cv%", "speedup", "eff", "throughput", "seen", "ok");
-    }
-    const std::string speedup = r.speedup > 0 ? fmt::format("{:.2f}", r.speedup) : "-";
-    const std::string eff = r.efficiency > 0 ? fmt::format("{:.2f}", r.efficiency) : "-";
-    const std::string tput = r.throughput > 0 ? fmt::format("{:.3g} {}", r.throughput, r.throughput_unit) : "-";
-    std::string flags;
-    if (r.oversubscribed) flags += " over";
-    if (r.noisy) flags += " noisy";
-    if (r.warmup_problem) flags += " warmup";
-    fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6.1f} {:>7} {:>5} {:>13} {:>4}  ", r.backend,
-               r.threads, r.samples_s.empty() ? "-" : format_duration(r.median_s),
-               r.samples_s.empty() ? "-" : format_duration(r.min_s), r.cv * 100, speedup, eff,
-               tput, r.workers_seen);
-    if (r.verified)
-      print_styled("yes", fmt::fg(fmt::terminal_color::green));
-    else
-      print_styled("NO", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold);
-    fmt::print(out_, "{}\n", flags);
+    print_heading_if_new(r);
+    print_row(r);
     if (!r.verified) fmt::print(out_, "  error: {}\n", r.detail);
     if (r.ideal_s > 0 && r.verified)
       fmt::print(out_, "  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s),
                  r.ideal_s / r.median_s);
+    over_ = over_ || r.oversubscribed;
+    noisy_ = noisy_ || r.noisy;
+    warmup_ = warmup_ || r.warmup_problem;
     std::fflush(out_);
   }
 
   void end(const std::vector<backend_fit>& fits) override {
-    bool any_model = false;
-    for (const backend_fit& f : fits) any_model = any_model || f.usl.has_value();
-    if (!fits.empty()) {
-      fmt::print(out_, "\n{:<8} {:>8} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5}\n", "backend", "best",
-                 "at", "amdahl_f", "sigma", "kappa", "peak", "R2");
-      for (const backend_fit& f : fits) {
-        fmt::print(out_, "{:<8} {:>8.2f} {:>5}", f.backend, f.best_speedup, f.best_threads);
-        if (f.usl) {
-          const std::string peak =
-              std::isfinite(f.usl->peak_threads) ? fmt::format("{:.1f}", f.usl->peak_threads) : "inf";
-          fmt::print(out_, " {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5.2f}\n", *f.amdahl_serial_fraction,
-                     f.usl->sigma, f.usl->kappa, peak, f.usl->r_squared);
-        } else {
-          fmt::print(out_, " {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
-        }
-      }
-      if (!any_model) fmt::print(out_, "(Amdahl and USL fits need 3 or more thread counts)\n");
-    }
+    print_fits(fits);
+    print_legend();
+    std::fflush(out_);
+  }
+
+  void abandon(const std::vector<backend_fit>& fits, const std::string& reason) override {
+    end(fits);
+    fmt::print(out_, "abandoned: {}; the rows above are all that finished\n", reason);
     std::fflush(out_);
   }
 
  private:
+  void print_header(const json& m, const json& c) {
+    std::vector<std::string> backends;
+    for (const json& b : c.value("backend_order", json::array()))
+      backends.push_back(b.get<std::string>());
+    fmt::print(out_, "parlab {} -k {}: backends {} (in this order), threads {}\n",
+               text_of(c, "command"), text_of(c, "kernel"), fmt::join(backends, ","),
+               text_of(c, "threads_spec"));
+    fmt::print(out_, "cpu: {}\n", text_of(m, "cpu_model"));
+    fmt::print(out_, "cpus: {}; governor {}; turbo {}; THP {}; OMP_WAIT_POLICY {}\n", cpus_line(m),
+               text_of(m, "governor"), text_of(m, "turbo"), text_of(m, "transparent_hugepages"),
+               omp_wait_policy(m));
+  }
+
+  void print_heading_if_new(const record& r) {
+    // Under weak scaling every thread count has its own size: one heading for the whole sweep.
+    const std::string key = weak_ ? r.kernel : r.kernel + r.params;
+    if (key == heading_) return;
+    heading_ = key;
+    fmt::print(out_, "\n{}  ({}, {} reps)\n", weak_ ? weak_heading_ : r.kernel + " " + r.params,
+               r.schedule, r.reps);
+    fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6} {:>7} {:>5} {:>13} {:>4}  {}\n", "backend",
+               "thr", "median", "min", "cv%", weak_ ? "scaled" : "speedup", "eff", "throughput",
+               "seen", "ok");
+  }
+
+  void print_row(const record& r) {
+    const std::string speedup = r.speedup > 0 ? fmt::format("{:.2f}", r.speedup) : "-";
+    const std::string eff = r.efficiency > 0 ? fmt::format("{:.2f}", r.efficiency) : "-";
+    const std::string tput =
+        r.throughput > 0 ? fmt::format("{:.3g} {}", r.throughput, r.throughput_unit) : "-";
+    const bool timed = !r.samples_s.empty();
+    fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6.1f} {:>7} {:>5} {:>13} {:>4}  ", r.backend,
+               r.threads, timed ? format_duration(r.median_s) : "-",
+               timed ? format_duration(r.min_s) : "-", r.cv * 100, speedup, eff, tput,
+               r.workers_seen);
+    if (r.verified)
+      print_styled("yes", fmt::fg(fmt::terminal_color::green));
+    else
+      print_styled("NO", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold);
+    std::string flags;
+    if (r.oversubscribed) flags += " over";
+    if (r.noisy) flags += " noisy";
+    if (r.warmup_problem) flags += " warmup";
+    fmt::print(out_, "{}\n", flags);
+  }
+
+  void print_fits(const std::vector<backend_fit>& fits) {
+    if (fits.empty()) return;
+    bool any_model = false;
+    fmt::print(out_, "\n{:<8} {:>8} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5}\n", "backend", "best", "at",
+               weak_ ? "gustaf_s" : "amdahl_f", "sigma", "kappa", "peak", "R2");
+    for (const backend_fit& f : fits) {
+      fmt::print(out_, "{:<8} {:>8.2f} {:>5}", f.backend, f.best_speedup, f.best_threads);
+      const std::optional<double> serial =
+          weak_ ? f.gustafson_serial_fraction : f.amdahl_serial_fraction;
+      if (f.usl && serial) {
+        any_model = true;
+        const std::string peak =
+            std::isfinite(f.usl->peak_threads) ? fmt::format("{:.1f}", f.usl->peak_threads) : "inf";
+        fmt::print(out_, " {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5.2f}\n", *serial, f.usl->sigma,
+                   f.usl->kappa, peak, f.usl->r_squared);
+      } else {
+        fmt::print(out_, " {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
+      }
+    }
+    if (!any_model)
+      fmt::print(out_, "({} and USL fits need 3 or more thread counts)\n",
+                 weak_ ? "Gustafson" : "Amdahl");
+  }
+
+  void print_legend() {
+    std::vector<std::string> parts;
+    if (over_)
+      parts.push_back(fmt::format("over = more threads than the {} usable cpus", usable_cpus_));
+    if (noisy_) parts.push_back(fmt::format("noisy = cv above {:g}%", noisy_cv * 100));
+    if (warmup_)
+      parts.push_back(fmt::format(
+          "warmup = first timed rep above {:g}x the median (raise --warmup)", warmup_ratio));
+    if (!parts.empty()) fmt::print(out_, "flags: {}\n", fmt::join(parts, "; "));
+  }
+
   void print_styled(const char* text, fmt::text_style style) {
     if (colour_)
       fmt::print(out_, style, "{:<3}", text);
@@ -78,7 +166,9 @@ class table_reporter final : public reporter {
 
   std::FILE* out_;
   bool colour_;
-  std::string heading_;
+  bool weak_ = false;
+  std::string weak_heading_, usable_cpus_ = "usable", heading_;
+  bool over_ = false, noisy_ = false, warmup_ = false;
 };
 
 }  // namespace

@@ -1,0 +1,311 @@
+// The sinks: CSV and JSON carry exactly the documented fields (docs/RUNNER.md), CSV writes each
+// record as it completes, the table explains its flags, the composite feeds every sink and
+// survives one failing, and the plot is really drawn by gnuplot.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "parlab/error.hpp"
+#include "runners/reporter.hpp"
+
+namespace {
+
+using namespace parlab::runner;
+namespace fs = std::filesystem;
+
+// The record fields of docs/RUNNER.md, in order: the CSV header and the JSON record keys.
+const std::vector<std::string> documented_fields{
+    "kernel",          "backend",        "threads",    "cores",   "oversubscribed", "params",
+    "schedule",        "grain",          "pin",        "reps",    "median_s",       "min_s",
+    "max_s",           "stddev_s",       "cv",         "speedup", "efficiency",     "throughput",
+    "throughput_unit", "gelem_per_s",    "karp_flatt", "ideal_s", "workers_seen",   "verified",
+    "noisy",           "warmup_problem", "detail"};
+
+const std::vector<std::string> documented_fit_fields{"backend",
+                                                     "best_speedup",
+                                                     "best_threads",
+                                                     "amdahl_serial_fraction",
+                                                     "gustafson_serial_fraction",
+                                                     "usl"};
+
+// A file in a fresh directory, removed with it.
+class scratch_file {
+ public:
+  explicit scratch_file(const std::string& name) {
+    std::string pattern = (fs::temp_directory_path() / "parlab-test-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    path_ = dir_ / name;
+  }
+  ~scratch_file() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  scratch_file(const scratch_file&) = delete;
+  scratch_file& operator=(const scratch_file&) = delete;
+
+  std::FILE* open() { return file_ = std::fopen(path_.c_str(), "w"); }
+  [[nodiscard]] std::string path() const { return path_.string(); }
+  // What another reader sees now: only what was flushed.
+  [[nodiscard]] std::string text() const {
+    std::ifstream in(path_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  fs::path dir_, path_;
+  std::FILE* file_ = nullptr;
+};
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> split_csv_header(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string field; std::getline(in, field, ',');) out.push_back(field);
+  return out;
+}
+
+record sample(const std::string& backend, unsigned threads, double speedup) {
+  record r;
+  r.kernel = "sum";
+  r.backend = backend;
+  r.threads = threads;
+  r.cores = 2;
+  r.params = "size=1000 intensity=0";
+  r.schedule = "static";
+  r.reps = 3;
+  r.samples_s = {0.3, 0.2, 0.1};
+  r.median_s = 0.2;
+  r.speedup = speedup;
+  r.efficiency = speedup / threads;
+  r.verified = true;
+  r.detail = "sum 499500, expected 499500";
+  return r;
+}
+
+const json machine = {{"cpu_model", "Test CPU"},
+                      {"usable_cpus", 2},
+                      {"cpu_limit", "none"},
+                      {"hardware_threads", 2},
+                      {"governor", "performance"},
+                      {"turbo", "on"},
+                      {"transparent_hugepages", "madvise"}};
+const json config = {
+    {"command", "sweep"},    {"kernel", "sum"}, {"backend_order", {"seq", "omp"}},
+    {"threads_spec", "1,2"}, {"weak", false},   {"params_text", "size=1000 intensity=0"}};
+
+TEST(csv_reporter, header_is_the_documented_fields_then_one_line_per_record) {
+  scratch_file f("out.csv");
+  auto rep = make_csv_reporter(f.open());
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  rep->add(sample("omp", 2, 1.8));
+  rep->end({});
+  const std::vector<std::string> l = lines(f.text());
+  ASSERT_EQ(l.size(), 3U);
+  EXPECT_EQ(split_csv_header(l[0]), documented_fields);
+  EXPECT_EQ(l[1].rfind("sum,seq,1,2,false,size=1000 intensity=0,static,", 0), 0U) << l[1];
+  EXPECT_NE(l[2].find(",true,false,false,"), std::string::npos) << l[2];
+}
+
+TEST(csv_reporter, each_record_is_flushed_as_it_completes) {
+  scratch_file f("out.csv");
+  auto rep = make_csv_reporter(f.open());
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  EXPECT_EQ(lines(f.text()).size(), 2U);  // before end(): an interrupted sweep keeps it
+  rep->add(sample("omp", 2, 1.8));
+  EXPECT_EQ(lines(f.text()).size(), 3U);
+}
+
+TEST(csv_reporter, quotes_a_field_with_a_comma_or_a_quote) {
+  scratch_file f("out.csv");
+  auto rep = make_csv_reporter(f.open());
+  rep->begin(machine, config);
+  record r = sample("omp", 2, 0);
+  r.verified = false;
+  r.detail = "wrong result: sum 1, expected \"2\"";
+  rep->add(r);
+  rep->end({});
+  EXPECT_NE(f.text().find(",\"wrong result: sum 1, expected \"\"2\"\"\"\n"), std::string::npos)
+      << f.text();
+}
+
+TEST(json_reporter, one_object_with_machine_config_records_and_fits) {
+  scratch_file f("out.json");
+  auto rep = make_json_reporter(f.open());
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  rep->add(sample("omp", 2, 1.8));
+  backend_fit fit;
+  fit.backend = "omp";
+  fit.best_speedup = 1.8;
+  fit.best_threads = 2;
+  fit.amdahl_serial_fraction = 0.1;
+  fit.usl = usl_fit{0.05, 0.001, 30.8, 0.99};
+  rep->end({fit});
+  const json doc = json::parse(f.text());
+  std::vector<std::string> top;
+  for (const auto& [k, v] : doc.items()) top.push_back(k);
+  EXPECT_EQ(top, (std::vector<std::string>{"machine", "config", "records", "fits"}));
+  EXPECT_EQ(doc["machine"]["cpu_model"], "Test CPU");
+  EXPECT_EQ(doc["config"]["kernel"], "sum");
+  ASSERT_EQ(doc["records"].size(), 2U);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : doc["records"][1].items()) keys.push_back(k);
+  std::vector<std::string> want = documented_fields;
+  want.push_back("samples_s");
+  EXPECT_EQ(keys, want);
+  EXPECT_TRUE(doc["records"][1]["verified"].is_boolean());
+  EXPECT_EQ(doc["records"][1]["samples_s"].size(), 3U);
+  ASSERT_EQ(doc["fits"].size(), 1U);
+  std::vector<std::string> fit_keys;
+  for (const auto& [k, v] : doc["fits"][0].items()) fit_keys.push_back(k);
+  EXPECT_EQ(fit_keys, documented_fit_fields);
+  EXPECT_DOUBLE_EQ(doc["fits"][0]["usl"]["sigma"].get<double>(), 0.05);
+  EXPECT_TRUE(doc["fits"][0]["gustafson_serial_fraction"].is_null());
+  EXPECT_FALSE(doc.contains("abandoned"));
+}
+
+TEST(json_reporter, an_abandoned_document_says_why_and_keeps_what_finished) {
+  scratch_file f("out.json");
+  auto rep = make_json_reporter(f.open());
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  rep->abandon({}, "--timeout 1s reached during omp t=2");
+  const json doc = json::parse(f.text());
+  EXPECT_EQ(doc["abandoned"], "--timeout 1s reached during omp t=2");
+  EXPECT_EQ(doc["records"].size(), 1U);
+}
+
+TEST(table_reporter, header_names_the_machine_and_a_legend_explains_the_flags) {
+  scratch_file f("out.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  record r = sample("omp", 4, 1.5);
+  r.oversubscribed = true;
+  r.noisy = true;
+  rep->add(r);
+  rep->end({});
+  const std::string t = f.text();
+  EXPECT_NE(t.find("cpu: Test CPU"), std::string::npos) << t;
+  EXPECT_NE(t.find("2 usable (no limit, 2 online)"), std::string::npos) << t;
+  EXPECT_NE(t.find("governor performance"), std::string::npos) << t;
+  EXPECT_NE(t.find("THP madvise"), std::string::npos) << t;
+  EXPECT_NE(t.find("yes over noisy"), std::string::npos) << t;
+  EXPECT_NE(t.find("flags: over = more threads than the 2 usable cpus; noisy = cv above 5%"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(t.find("warmup ="), std::string::npos) << t;  // only flags that appeared
+}
+
+TEST(table_reporter, no_flag_no_legend_and_a_failure_shows_its_error) {
+  scratch_file f("out.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  record r = sample("omp", 2, 0);
+  r.verified = false;
+  r.detail = "wrong result: sum 1, expected 2";
+  rep->add(r);
+  rep->end({});
+  const std::string t = f.text();
+  EXPECT_EQ(t.find("flags:"), std::string::npos) << t;
+  EXPECT_NE(t.find("NO"), std::string::npos) << t;
+  EXPECT_NE(t.find("  error: wrong result: sum 1, expected 2"), std::string::npos) << t;
+}
+
+TEST(table_reporter, lines_fit_80_columns_without_flags) {
+  scratch_file f("out.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  rep->add(sample("forkpool", 128, 100.25));
+  rep->end({});
+  for (const std::string& line : lines(f.text())) {
+    if (line.rfind("forkpool", 0) == 0 || line.rfind("backend", 0) == 0) {
+      EXPECT_LE(line.size(), 80U) << line;
+    }
+  }
+}
+
+// A sink that counts what it was fed and may fail at the end.
+class counting_sink final : public reporter {
+ public:
+  counting_sink(int& added, int& ended, bool fail) : added_(added), ended_(ended), fail_(fail) {}
+  void begin(const json&, const json&) override {}
+  void add(const record&) override { ++added_; }
+  void end(const std::vector<backend_fit>&) override {
+    ++ended_;
+    if (fail_) throw parlab::run_error("sink failed");
+  }
+
+ private:
+  int& added_;
+  int& ended_;
+  bool fail_;
+};
+
+TEST(composite_reporter, feeds_every_sink_and_ends_them_all_when_one_fails) {
+  int added[3] = {}, ended[3] = {};
+  std::vector<std::unique_ptr<reporter>> sinks;
+  sinks.push_back(std::make_unique<counting_sink>(added[0], ended[0], false));
+  sinks.push_back(std::make_unique<counting_sink>(added[1], ended[1], true));
+  sinks.push_back(std::make_unique<counting_sink>(added[2], ended[2], false));
+  auto rep = make_composite_reporter(std::move(sinks));
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  rep->add(sample("omp", 2, 1.8));
+  EXPECT_THROW(rep->end({}), parlab::run_error);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(added[i], 2) << i;
+    EXPECT_EQ(ended[i], 1) << i;  // the sink after the failing one still wrote its output
+  }
+}
+
+TEST(plot_reporter, gnuplot_really_draws_an_svg) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed (apt-get install gnuplot-nox)";
+  scratch_file f("scaling.svg");
+  auto rep = make_plot_reporter(f.path());
+  rep->begin(machine, config);
+  for (const char* b : {"seq", "omp", "tbb"})
+    for (unsigned t : {1U, 2U, 4U}) rep->add(sample(b, t, t * 0.9));
+  rep->end({});
+  const std::string svg = f.text();
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0U) << svg.substr(0, 80);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("omp"), std::string::npos);  // the key names each backend
+  EXPECT_NE(svg.find("efficiency"), std::string::npos);
+}
+
+TEST(plot_reporter, nothing_to_draw_is_an_error_not_an_empty_picture) {
+  scratch_file f("scaling.svg");
+  auto rep = make_plot_reporter(f.path());
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));  // the baseline alone is not a scaling curve
+  EXPECT_THROW(rep->end({}), parlab::run_error);
+}
+
+TEST(plot_reporter, an_abandoned_sweep_starts_no_gnuplot) {
+  scratch_file f("scaling.svg");
+  auto rep = make_plot_reporter(f.path());
+  rep->begin(machine, config);
+  rep->add(sample("omp", 2, 1.8));
+  rep->abandon({}, "--timeout");
+  EXPECT_FALSE(fs::exists(f.path()));
+}
+
+}  // namespace
