@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -20,7 +21,7 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", timeout, format, output, plot;
+  std::string pin = "none", timeout, format, output, csv, json, plot;
   bool weak = false, no_progress = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
@@ -62,7 +63,9 @@ std::vector<std::string> parse_backends(const std::string& text, const std::stri
     const std::size_t comma = std::min(text.find(',', start), text.size());
     std::string name = text.substr(start, comma - start);
     if (find_backend(name) == nullptr)
-      bad("-b/--backend", text, (command == "sweep" ? "all or a comma list of " : "one or more of ") + names_of_backends());
+      bad("-b/--backend", text,
+          (command == "sweep" ? "all or a comma list of " : "one or more of ") +
+              names_of_backends());
     if (seen.insert(name).second) out.push_back(std::move(name));
     start = comma + 1;
   }
@@ -80,43 +83,92 @@ E parse_choice(std::string_view flag, const std::string& value,
   bad(flag, value, accepted);
 }
 
+std::string type_name(param_kind kind) {
+  switch (kind) {
+    case param_kind::size:
+      return "SIZE";
+    case param_kind::count:
+      return "N";
+    case param_kind::duration:
+      return "DURATION";
+    case param_kind::fraction:
+      return "FRACTION";
+  }
+  return "VALUE";
+}
+
 void add_kernel_params(CLI::App* cmd, raw_options& raw) {
   std::set<std::string> added;
   for (const kernel_entry& entry : kernels()) {
     const auto k = entry.make();
     for (const param_spec& p : k->params()) {
       if (!added.insert(p.name).second) continue;
-      cmd->add_option("--" + p.name, raw.params[p.name],
-                      fmt::format("[{}] {}", entry.name, p.help))
+      cmd->add_option("--" + p.name, raw.params[p.name], fmt::format("[{}] {}", entry.name, p.help))
+          ->type_name(type_name(p.kind))
           ->group("Kernel parameters");
     }
   }
 }
 
 void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
-  cmd->add_option("-k,--kernel", raw.kernel, "kernel: " + names_of_kernels())->required();
+  cmd->add_option("-k,--kernel", raw.kernel, "kernel: " + names_of_kernels())
+      ->type_name("NAME")
+      ->required();
   auto* b = cmd->add_option("-b,--backend", raw.backends,
                             sweep ? "all (default) or a comma list: " + names_of_backends()
-                                  : "backend: " + names_of_backends());
+                                  : "one or a comma list: " + names_of_backends())
+                ->type_name("LIST");
   auto* t = cmd->add_option("-t,--threads", raw.threads,
                             "thread counts: 4 | 1,2,4,8 | 1..16 | pow2 | max" +
-                                std::string(sweep ? " (default pow2)" : ""));
+                                std::string(sweep ? " (default pow2)" : ""))
+                ->type_name("SPEC");
   if (!sweep) {
     b->required();
     t->required();
   }
-  cmd->add_option("--reps", raw.reps, "timed repetitions (default 5)")->group("Measurement");
-  cmd->add_option("--warmup", raw.warmup, "untimed runs first (default 1)")->group("Measurement");
-  cmd->add_option("--schedule", raw.schedule, "static|dynamic|guided (default static)")->group("Measurement");
-  cmd->add_option("--grain", raw.grain, "elements per chunk; 0 = engine's choice")->group("Measurement");
-  cmd->add_option("--pin", raw.pin, "none|compact|spread (default none)")->group("Measurement");
-  cmd->add_option("--timeout", raw.timeout, "give up on the whole command after this long, e.g. 30s")
+  cmd->add_option("--reps", raw.reps, "timed repetitions (default 5)")
+      ->type_name("N")
       ->group("Measurement");
-  if (sweep) cmd->add_flag("--weak", raw.weak, "weak scaling: the size grows with the threads")->group("Measurement");
-  cmd->add_option("--format", raw.format, "table|csv|json (table on a terminal)")->group("Output");
-  cmd->add_option("-o,--output", raw.output, "write the report to FILE")->group("Output");
-  if (sweep) cmd->add_option("--plot", raw.plot, "draw speedup and efficiency to FILE.svg|.png")->group("Output");
-  cmd->add_flag("--no-progress", raw.no_progress, "no progress bar on stderr")->group("Output");
+  cmd->add_option("--warmup", raw.warmup, "untimed runs first (default 1)")
+      ->type_name("N")
+      ->group("Measurement");
+  cmd->add_option("--schedule", raw.schedule, "static|dynamic|guided (default static)")
+      ->type_name("KIND")
+      ->group("Measurement");
+  cmd->add_option("--grain", raw.grain, "elements per chunk; 0 = engine's choice")
+      ->type_name("SIZE")
+      ->group("Measurement");
+  cmd->add_option("--pin", raw.pin, "none|compact|spread (default none)")
+      ->type_name("POLICY")
+      ->group("Measurement");
+  cmd->add_option("--timeout", raw.timeout,
+                  "give up after this long (30s, 10min): exit 1, finished records kept")
+      ->type_name("DURATION")
+      ->group("Measurement");
+  if (sweep)
+    cmd->add_flag("--weak", raw.weak,
+                  "weak scaling: size (else first count) parameter x threads; scaled speedup")
+        ->group("Measurement");
+  cmd->add_option("--format", raw.format, "table|csv|json (default table)")
+      ->type_name("FORMAT")
+      ->group("Output");
+  cmd->add_option("-o,--output", raw.output, "write the --format report to FILE, not stdout")
+      ->type_name("FILE")
+      ->group("Output");
+  cmd->add_option("--csv", raw.csv, "also write the records as CSV to FILE, whatever --format")
+      ->type_name("FILE")
+      ->group("Output");
+  cmd->add_option("--json", raw.json, "also write the JSON document to FILE, whatever --format")
+      ->type_name("FILE")
+      ->group("Output");
+  if (sweep)
+    cmd->add_option("--plot", raw.plot,
+                    "gnuplot draws speedup and efficiency vs threads to FILE.svg|.png")
+        ->type_name("FILE")
+        ->group("Output");
+  cmd->add_flag("--no-progress", raw.no_progress,
+                "no progress bar (shown on stderr only when it is a terminal)")
+      ->group("Output");
   add_kernel_params(cmd, raw);
 }
 
@@ -126,7 +178,8 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
   const std::vector<param_spec> specs = k.params();
   for (const auto& [name, text] : raw.params) {
     if (text.empty()) continue;
-    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const param_spec& s) { return s.name == name; });
+    const auto spec = std::find_if(specs.begin(), specs.end(),
+                                   [&](const param_spec& s) { return s.name == name; });
     if (spec == specs.end()) {
       std::string own;
       for (const param_spec& s : specs) own += (own.empty() ? "--" : ", --") + s.name;
@@ -136,15 +189,54 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
     const std::string flag = "--" + name;
     double v = 0;
     switch (spec->kind) {
-      case param_kind::size: v = static_cast<double>(checked(flag, text, parse_size)); break;
-      case param_kind::count: v = static_cast<double>(checked(flag, text, parse_count)); break;
-      case param_kind::duration: v = checked(flag, text, parse_duration); break;
-      case param_kind::fraction: v = checked(flag, text, parse_fraction); break;
+      case param_kind::size:
+        v = static_cast<double>(checked(flag, text, parse_size));
+        break;
+      case param_kind::count:
+        v = static_cast<double>(checked(flag, text, parse_count));
+        break;
+      case param_kind::duration:
+        v = checked(flag, text, parse_duration);
+        break;
+      case param_kind::fraction:
+        v = checked(flag, text, parse_fraction);
+        break;
     }
     if (v < spec->min_value) bad(flag, text, fmt::format("at least {}", spec->min_value));
     values.set(name, v);
   }
   return values;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  std::error_code ec;
+  // absolute() first: weakly_canonical leaves a relative path to a missing file relative.
+  const auto canonical = [&ec](const std::string& p) {
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+  };
+  return canonical(a) == canonical(b);
+}
+
+// Two sinks writing one file would interleave; a plot gnuplot cannot write fails only at the
+// end, after the whole sweep: both are caught before any work.
+void check_output_paths(const sweep_options& o) {
+  if (!o.plot.empty() && !o.plot.ends_with(".svg") && !o.plot.ends_with(".png"))
+    bad("--plot", o.plot, "a file name ending in .svg or .png");
+  if (!o.plot.empty()) {
+    const std::string dir = std::filesystem::path(o.plot).parent_path().string();
+    if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
+      bad("--plot", o.plot, "a file in a directory that exists and is writable");
+  }
+  const std::pair<std::string_view, const std::string*> paths[] = {{"-o/--output", &o.output},
+                                                                   {"--csv", &o.csv_file},
+                                                                   {"--json", &o.json_file},
+                                                                   {"--plot", &o.plot}};
+  for (std::size_t i = 0; i < std::size(paths); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (!paths[i].second->empty() && same_file(*paths[i].second, *paths[j].second))
+        bad(paths[i].first, *paths[i].second,
+            fmt::format("a file other than {}'s", paths[j].first));
 }
 
 sweep_options resolve(const raw_options& raw, const std::string& command) {
@@ -157,7 +249,8 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.backends = parse_backends(raw.backends.empty() ? "all" : raw.backends, command);
   o.threads_spec = raw.threads.empty() ? "pow2" : raw.threads;
   const unsigned limit = usable_cpus().cpus;
-  o.threads = checked("-t/--threads", o.threads_spec, [&](const std::string& s) { return parse_threads(s, limit); });
+  o.threads = checked("-t/--threads", o.threads_spec,
+                      [&](const std::string& s) { return parse_threads(s, limit); });
   const auto reps = checked("--reps", raw.reps, parse_count);
   if (reps < 1 || reps > 100000) bad("--reps", raw.reps, "a whole number from 1 to 100000");
   o.reps = static_cast<unsigned>(reps);
@@ -165,29 +258,38 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   if (warmup > 100000) bad("--warmup", raw.warmup, "a whole number from 0 to 100000");
   o.warmup = static_cast<unsigned>(warmup);
   o.sched = parse_choice<schedule>("--schedule", raw.schedule,
-                                   {{"static", schedule::static_}, {"dynamic", schedule::dynamic}, {"guided", schedule::guided}});
+                                   {{"static", schedule::static_},
+                                    {"dynamic", schedule::dynamic},
+                                    {"guided", schedule::guided}});
   o.grain = checked("--grain", raw.grain, parse_size);
   o.pin = parse_choice<pin_policy>("--pin", raw.pin,
-                                   {{"none", pin_policy::none}, {"compact", pin_policy::compact}, {"spread", pin_policy::spread}});
+                                   {{"none", pin_policy::none},
+                                    {"compact", pin_policy::compact},
+                                    {"spread", pin_policy::spread}});
   if (!raw.timeout.empty()) {
     o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
+    o.timeout_text = raw.timeout;
     if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
   }
   o.weak = raw.weak;
   const std::string format = raw.format.empty() ? "table" : raw.format;
   o.format = parse_choice<output_format>("--format", format,
-                                         {{"table", output_format::table}, {"csv", output_format::csv}, {"json", output_format::json_doc}});
+                                         {{"table", output_format::table},
+                                          {"csv", output_format::csv},
+                                          {"json", output_format::json_doc}});
   o.output = raw.output;
+  o.csv_file = raw.csv;
+  o.json_file = raw.json;
   o.plot = raw.plot;
-  if (!o.plot.empty() && !o.plot.ends_with(".svg") && !o.plot.ends_with(".png"))
-    bad("--plot", o.plot, "a file name ending in .svg or .png");
+  check_output_paths(o);
   o.progress = !raw.no_progress && isatty(STDERR_FILENO) != 0;
   return o;
 }
 
 int list_command() {
   fmt::print("kernels:\n");
-  for (const kernel_entry& k : kernels()) fmt::print("  {:<10} {}\n", k.name, k.make()->description());
+  for (const kernel_entry& k : kernels())
+    fmt::print("  {:<10} {}\n", k.name, k.make()->description());
   fmt::print("backends:\n");
   for (const backend* b : backends()) fmt::print("  {:<10} {}\n", b->name(), b->description());
   return 0;
@@ -205,17 +307,32 @@ int cli_main(int argc, char** argv) {
       "  parlab list\n"
       "  parlab info --json\n"
       "  parlab run -k sum -b tbb -t 2 --size 1e8\n"
-      "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg");
+      "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg\n"
+      "Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed; 2 bad "
+      "usage or input. Details: docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
-  auto* info = app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
+  auto* info =
+      app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
   bool info_json = false;
   info->add_flag("--json", info_json, "as one JSON object");
   raw_options run_raw, sweep_raw;
   auto* run = app.add_subcommand("run", "measure one kernel on one backend");
-  run->footer("Examples:\n  parlab run -k sum -b omp -t 2 --size 1e8\n  parlab run -k io -b threads -t 4 --tasks 4 --duration 100ms --format json");
+  run->footer(
+      "Examples:\n  parlab run -k sum -b omp -t 2 --size 1e8\n  parlab run -k io -b threads -t 4 "
+      "--tasks 4 --duration 100ms --format json");
   add_measure_options(run, run_raw, false);
-  auto* sweep = app.add_subcommand("sweep", "the scaling report: every backend over a list of thread counts");
-  sweep->footer("Examples:\n  parlab sweep -k sum -t pow2 --size 1e8 --plot s.svg\n  parlab sweep -k io -b threads,tbb -t 1..8 --tasks 32 --format csv -o io.csv");
+  auto* sweep =
+      app.add_subcommand("sweep", "the scaling report: every backend over a list of thread counts");
+  sweep->footer(
+      "Examples:\n"
+      "  parlab sweep -k sum -t pow2 --size 1e8 --plot s.svg\n"
+      "  parlab sweep -k sum -t pow2 --size 1e7 --intensity 64 --csv s.csv --json s.json\n"
+      "  parlab sweep -k io -b threads,tbb -t 1..8 --tasks 32 --format csv -o io.csv\n"
+      "  parlab sweep -k sum -b omp,tbb -t 1..4 --size 1e7 --weak --timeout 5min\n"
+      "The seq baseline runs first, once; speedup = seq median / median, efficiency = speedup /\n"
+      "threads. With 3+ thread counts each backend gets Amdahl (Gustafson with --weak) and USL\n"
+      "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed;\n"
+      "2 bad usage or input.");
   add_measure_options(sweep, sweep_raw, true);
 
   try {

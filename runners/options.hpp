@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "parlab/backend.hpp"
+#include "parlab/kernel.hpp"
 #include "parlab/params.hpp"
 #include "runners/reporter.hpp"
 
@@ -22,18 +23,24 @@ struct sweep_options {
   schedule sched = schedule::static_;
   std::size_t grain = 0;
   pin_policy pin = pin_policy::none;
-  double timeout_s = 0;  // 0: none
+  double timeout_s = 0;      // 0: none
+  std::string timeout_text;  // as typed, for the message when it expires
   bool weak = false;
   output_format format = output_format::table;
-  std::string output;  // "" = stdout
-  std::string plot;    // "" = none
+  std::string output;     // "" = stdout
+  std::string csv_file;   // --csv: a CSV copy besides the chosen format; "" = none
+  std::string json_file;  // --json: a JSON copy besides the chosen format; "" = none
+  std::string plot;       // "" = none
   bool progress = true;
 };
 
 json to_json(const sweep_options& o);
 
 // Runs the measurements and feeds every reporter; returns the exit code (0, or 1 when any
-// record failed). Progress and warnings go to stderr.
+// record failed or the plot could not be drawn). Progress and warnings go to stderr.
 int run_sweep(const sweep_options& o);
+// The same on a kernel the caller made (o.kernel is not looked up): how a program embedding
+// the runner, or a test, sweeps a kernel of its own.
+int run_sweep(const sweep_options& o, kernel& k);
 
 }  // namespace parlab::runner

@@ -1,15 +1,21 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
 #include "runners/machine.hpp"
 #include "runners/measure.hpp"
 #include "runners/options.hpp"
+#include "runners/progress.hpp"
+#include "runners/watchdog.hpp"
 
 namespace parlab::runner {
 
@@ -28,84 +34,311 @@ json to_json(const sweep_options& o) {
           {"grain", o.grain},
           {"pin", to_string(o.pin)},
           {"timeout_s", o.timeout_s},
-          {"weak", o.weak}};
+          {"weak", o.weak},
+          {"format", o.format == output_format::table ? "table"
+                     : o.format == output_format::csv ? "csv"
+                                                      : "json"},
+          {"output", o.output},
+          {"csv", o.csv_file},
+          {"json", o.json_file},
+          {"plot", o.plot}};
 }
 
 namespace {
 
-struct output_file {
-  std::FILE* file = stdout;
-  ~output_file() {
-    if (file != stdout && file != nullptr) std::fclose(file);
-  }
+// One (backend, threads) measurement, in the order the sweep runs them.
+struct step {
+  const backend* b = nullptr;
+  unsigned threads = 1;
+  bool baseline = false;  // the seq baseline of a sweep
 };
 
-std::unique_ptr<reporter> make_reporter(const sweep_options& o, std::FILE* out) {
-  switch (o.format) {
-    case output_format::csv: return make_csv_reporter(out);
-    case output_format::json_doc: return make_json_reporter(out);
-    case output_format::table: break;
+// Strong scaling runs backend by backend. Weak scaling runs thread count by thread count, so
+// that the kernel is prepared once per size rather than once per (backend, size).
+std::vector<step> plan(const sweep_options& o) {
+  std::vector<step> steps;
+  const bool sweep = o.command == "sweep";
+  if (sweep) steps.push_back({find_backend("seq"), 1, true});
+  auto add = [&](const std::string& name, unsigned t) {
+    if (sweep && name == "seq") return;  // measured once, first, as the baseline
+    steps.push_back({find_backend(name), t, false});
+  };
+  if (o.weak) {
+    for (unsigned t : o.threads)
+      for (const std::string& name : o.backends) add(name, t);
+    return steps;
   }
-  return make_table_reporter(out, out == stdout && isatty(STDOUT_FILENO) != 0);
+  for (const std::string& name : o.backends) {
+    for (unsigned t : o.threads) {
+      add(name, t);
+      if (name == "seq") break;  // seq ignores the thread count
+    }
+  }
+  return steps;
 }
 
+// The ETA's guess at each step's cost: ideal scaling, 1/t under strong, constant under weak.
+std::vector<double> step_weights(const std::vector<step>& steps, bool weak) {
+  std::vector<double> w;
+  for (const step& s : steps) w.push_back(weak || s.b->name() == "seq" ? 1.0 : 1.0 / s.threads);
+  return w;
+}
+
+// The parameter --weak grows: the first of kind size, else the first count.
+std::string weak_parameter(const kernel& k) {
+  const std::vector<param_spec> specs = k.params();
+  for (param_kind kind : {param_kind::size, param_kind::count})
+    for (const param_spec& p : specs)
+      if (p.kind == kind) return p.name;
+  throw usage_error(
+      fmt::format("--weak: kernel {} has no size or count parameter to grow", k.name()));
+}
+
+class output_files {
+ public:
+  output_files() = default;
+  output_files(const output_files&) = delete;
+  output_files& operator=(const output_files&) = delete;
+  ~output_files() {
+    for (std::FILE* f : files_) std::fclose(f);
+  }
+  std::FILE* open(std::string_view flag, const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr)
+      throw usage_error(fmt::format("{} '{}': cannot write: {}", flag, path, std::strerror(errno)));
+    files_.push_back(f);
+    return f;
+  }
+
+ private:
+  std::vector<std::FILE*> files_;
+};
+
+// The chosen format to --output (or stdout), plus --csv, --json and --plot, all fed alike.
+std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files) {
+  std::vector<std::unique_ptr<reporter>> sinks;
+  std::FILE* out = o.output.empty() ? stdout : files.open("--output", o.output);
+  switch (o.format) {
+    case output_format::csv:
+      sinks.push_back(make_csv_reporter(out));
+      break;
+    case output_format::json_doc:
+      sinks.push_back(make_json_reporter(out));
+      break;
+    case output_format::table:
+      sinks.push_back(make_table_reporter(out, out == stdout && isatty(STDOUT_FILENO) != 0));
+      break;
+  }
+  if (!o.csv_file.empty()) sinks.push_back(make_csv_reporter(files.open("--csv", o.csv_file)));
+  if (!o.json_file.empty()) sinks.push_back(make_json_reporter(files.open("--json", o.json_file)));
+  if (!o.plot.empty()) sinks.push_back(make_plot_reporter(o.plot));
+  return make_composite_reporter(std::move(sinks));
+}
+
+// Said before the work starts, so that nobody waits through a sweep to learn it.
+void warn_about(const json& machine, const sweep_options& o) {
+  const std::string governor = machine.value("governor", std::string("unknown"));
+  if (governor != "unknown" && governor != "performance")
+    fmt::print(stderr,
+               "parlab: warning: the CPU frequency governor is '{}', not 'performance': the clock "
+               "moves the numbers (parlab never changes it)\n",
+               governor);
+  if (!o.plot.empty() && !gnuplot_on_path())
+    fmt::print(stderr,
+               "parlab: warning: --plot '{}': gnuplot is not on PATH; the sweep runs, the plot "
+               "will fail (Debian/Ubuntu: apt-get install gnuplot-nox)\n",
+               o.plot);
+}
+
+class sweep_runner {
+ public:
+  sweep_runner(const sweep_options& o, kernel& k)
+      : o_(o),
+        k_(k),
+        weak_param_(o.weak ? weak_parameter(k) : ""),
+        steps_(plan(o)),
+        progress_(o.progress, step_weights(steps_, o.weak)) {
+    base_ = o.params;
+    base_.fill_defaults(k.params());
+    rep_ = make_sinks(o, files_);
+    m_.reps = o.reps;
+    m_.warmup = o.warmup;
+    m_.cores = usable_cpus().cpus;
+    m_.run.sched = o.sched;
+    m_.run.grain = o.grain;
+    m_.run.pin = o.pin;
+  }
+
+  int run() {
+    if (o_.timeout_s > 0)
+      watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
+    const json machine = machine_facts();
+    warn_about(machine, o_);
+    {
+      const std::lock_guard lock(report_mutex_);
+      rep_->begin(machine, config());
+    }
+    for (const step& s : steps_) run_step(s);
+    return finish();
+  }
+
+ private:
+  [[nodiscard]] unsigned size_factor(const step& s) const {
+    return o_.weak && !s.baseline ? s.threads : 1;
+  }
+
+  [[nodiscard]] param_values values_at(unsigned factor) const {
+    param_values v = base_;
+    if (!weak_param_.empty()) v.set(weak_param_, v.real(weak_param_) * factor);
+    return v;
+  }
+
+  [[nodiscard]] std::string params_text(unsigned factor) const {
+    const std::string text = values_at(factor).describe(k_.params());
+    return weak_param_.empty() ? text : text + " weak=" + weak_param_;
+  }
+
+  json config() const {
+    json c = to_json(o_);
+    json params = json::object();
+    for (const auto& [k, v] : base_.all()) params[k] = v;
+    c["params"] = params;  // defaults filled in: what really ran (at 1 thread, when weak)
+    c["params_text"] = base_.describe(k_.params());
+    c["weak_param"] = weak_param_.empty() ? json(nullptr) : json(weak_param_);
+    return c;
+  }
+
+  // Prepares the kernel when the size changes; a failure becomes the detail of every record
+  // at that size, so that the sweep goes on (a weak sweep may run out of memory at 16x only).
+  void prepare_for(unsigned factor) {
+    if (prepared_factor_ == factor) return;
+    prepared_factor_ = factor;
+    doing(fmt::format("preparing {} {}", k_.name(), params_text(factor)));
+    try {
+      k_.prepare(values_at(factor));
+      prepare_error_.clear();
+    } catch (const std::exception& e) {
+      prepare_error_ = fmt::format("preparing {} failed: {}", params_text(factor), e.what());
+    }
+  }
+
+  void run_step(const step& s) {
+    const unsigned factor = size_factor(s);
+    prepare_for(factor);
+    const std::string label =
+        fmt::format("{} t={}", s.b->name(), s.b->name() == "seq" ? 1 : s.threads);
+    doing(label);
+    progress_.start(label);
+    m_.run.threads = s.threads;
+    record r = prepare_error_.empty()
+                   ? measure(k_, params_text(factor), *s.b, m_)
+                   : unmeasured(k_, params_text(factor), *s.b, m_, prepare_error_);
+    if (s.baseline) seq_median_ = r.verified ? r.median_s : 0;
+    progress_.finish_step();
+    emit(std::move(r));
+  }
+
+  void emit(record r) {
+    relate_to_baseline(r, seq_median_, o_.weak ? scaling::weak : scaling::strong);
+    failed_ = failed_ || !r.verified;
+    const std::lock_guard lock(report_mutex_);
+    rep_->add(r);
+    records_.push_back(std::move(r));
+  }
+
+  int finish() {
+    progress_.stop();
+    doing("the final report");
+    int code = failed_ ? 1 : 0;
+    {
+      const std::lock_guard lock(report_mutex_);
+      try {
+        rep_->end(o_.command == "sweep" ? fit_backends(records_, o_.weak)
+                                        : std::vector<backend_fit>{});
+      } catch (const run_error& e) {  // the plot: the other sinks are written
+        fmt::print(stderr, "parlab: FAILED: {}\n", e.what());
+        code = 1;
+      }
+      report_failures();
+    }
+    return code;
+  }
+
+  // One line naming the points that failed, so that a script's log says where to look.
+  void report_failures() const {
+    std::vector<std::string> where;
+    for (const record& r : records_)
+      if (!r.verified) where.push_back(fmt::format("{} t={}", r.backend, r.threads));
+    if (where.empty()) return;
+    const std::size_t shown = std::min<std::size_t>(where.size(), 6);
+    fmt::print(stderr,
+               "parlab: FAILED: {} of {} runs failed or did not verify: {}{} (see their detail)\n",
+               where.size(), records_.size(),
+               fmt::join(where.begin(), where.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+               where.size() > shown ? ", ..." : "");
+  }
+
+  void doing(std::string what) {
+    const std::lock_guard lock(doing_mutex_);
+    doing_ = std::move(what);
+  }
+
+  // On the watchdog's thread, while the main thread may be inside a run. Holding report_mutex_
+  // keeps the abandoned run's record out: it did not finish. The main thread holds the mutex
+  // itself only briefly, or for the final report, which is then its to finish.
+  void on_timeout() {
+    std::unique_lock lock(report_mutex_, std::chrono::seconds(1));
+    progress_.stop();
+    std::string reason;
+    {
+      const std::lock_guard doing_lock(doing_mutex_);
+      reason = fmt::format("--timeout {} reached during {}", o_.timeout_text, doing_);
+    }
+    fmt::print(stderr, "parlab: {}\n", reason);
+    kill_child_processes();  // the abandoned run's workers stop now, not at exit
+    if (!lock.owns_lock()) return;
+    try {
+      rep_->abandon(
+          o_.command == "sweep" ? fit_backends(records_, o_.weak) : std::vector<backend_fit>{},
+          reason);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "parlab: writing what finished failed too: {}\n", e.what());
+    }
+    // Never unlocked: the main thread must neither report nor start another run before the
+    // watchdog ends the process.
+    lock.release();
+  }
+
+  const sweep_options& o_;
+  kernel& k_;
+  std::string weak_param_;
+  std::vector<step> steps_;
+  progress_bar progress_;
+  param_values base_;
+  output_files files_;
+  std::unique_ptr<reporter> rep_;
+  measure_options m_;
+  std::optional<unsigned> prepared_factor_;
+  std::string prepare_error_;
+  double seq_median_ = 0;
+  bool failed_ = false;
+  std::timed_mutex report_mutex_;  // rep_ and records_, written by the watchdog on --timeout
+  std::vector<record> records_;
+  std::mutex doing_mutex_;
+  std::string doing_ = "start-up";
+  // Last, so that it is disarmed first: its callback uses every member above.
+  std::unique_ptr<watchdog> watchdog_;
+};
+
 }  // namespace
+
+int run_sweep(const sweep_options& o, kernel& k) { return sweep_runner(o, k).run(); }
 
 int run_sweep(const sweep_options& o) {
   const kernel_entry* entry = find_kernel(o.kernel);
   if (entry == nullptr) throw usage_error(fmt::format("unknown kernel '{}'", o.kernel));
   const std::unique_ptr<kernel> k = entry->make();
-  param_values values = o.params;
-  values.fill_defaults(k->params());
-  const std::string params = values.describe(k->params());
-
-  output_file out;
-  if (!o.output.empty()) {
-    out.file = std::fopen(o.output.c_str(), "w");
-    if (out.file == nullptr)
-      throw usage_error(fmt::format("--output '{}': cannot write: {}", o.output, std::strerror(errno)));
-  }
-  const std::unique_ptr<reporter> rep = make_reporter(o, out.file);
-  const cpu_allowance cpus = usable_cpus();
-  rep->begin(machine_facts(), to_json(o));
-
-  k->prepare(values);
-  measure_options m;
-  m.reps = o.reps;
-  m.warmup = o.warmup;
-  m.cores = cpus.cpus;
-  m.run.sched = o.sched;
-  m.run.grain = o.grain;
-  m.run.pin = o.pin;
-
-  std::vector<record> records;
-  double seq_median = 0;
-  bool failed = false;
-  auto emit = [&](record r) {
-    relate_to_baseline(r, seq_median);
-    failed = failed || !r.verified;
-    rep->add(r);
-    records.push_back(std::move(r));
-  };
-  // A sweep measures the seq baseline once, first: the denominator of every speedup.
-  if (o.command == "sweep") {
-    m.run.threads = 1;
-    record base = measure(*k, params, *find_backend("seq"), m);
-    seq_median = base.verified ? base.median_s : 0;
-    emit(std::move(base));
-  }
-  for (const std::string& name : o.backends) {
-    const backend* b = find_backend(name);
-    if (o.command == "sweep" && name == "seq") continue;  // already measured
-    for (unsigned t : o.threads) {
-      m.run.threads = t;
-      emit(measure(*k, params, *b, m));
-      if (name == "seq") break;  // seq ignores the thread count
-    }
-  }
-  rep->end(o.command == "sweep" ? fit_backends(records) : std::vector<backend_fit>{});
-  if (failed) fmt::print(stderr, "parlab: FAILED: at least one run failed or did not verify (see 'NO' rows)\n");
-  return failed ? 1 : 0;
+  return run_sweep(o, *k);
 }
 
 }  // namespace parlab::runner

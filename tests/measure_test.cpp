@@ -1,0 +1,236 @@
+// The runner's measurement with kernels of the test's own: a wrong result or a throwing body
+// becomes a record (verified false, the reason in detail), the trust flags fire, and a sweep
+// goes on past a failing point and ends with exit code 1. Weak scaling grows the size.
+#include "runners/measure.hpp"
+
+#include <gtest/gtest.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "parlab/engine.hpp"
+#include "runners/options.hpp"
+
+namespace {
+
+using namespace parlab::runner;
+namespace fs = std::filesystem;
+
+// Counts the chunks the body ran on: under a static schedule with no grain, one per worker.
+// Its check refuses exactly `bad_chunks` chunks, so a sweep fails at that thread count only.
+struct chunked_sum {
+  std::uint64_t sum;
+  std::uint64_t chunks;
+};
+
+class picky_kernel final : public parlab::typed_kernel<chunked_sum> {
+ public:
+  explicit picky_kernel(std::uint64_t bad_chunks, bool throw_in_body = false)
+      : bad_chunks_(bad_chunks), throw_in_body_(throw_in_body) {}
+  std::string_view name() const override { return "picky"; }
+  std::string_view description() const override { return "test kernel"; }
+  std::vector<parlab::param_spec> params() const override {
+    return {{"size", parlab::param_kind::size, 12, "elements", 1}};
+  }
+  void prepare(const parlab::param_values& v) override {
+    n_ = v.count("size");
+    prepared_sizes.push_back(n_);
+  }
+  chunked_sum body(parlab::index_range r) const override {
+    if (throw_in_body_) throw std::runtime_error("the body gave up on purpose");
+    std::uint64_t s = 0;
+    for (std::size_t i = r.begin; i < r.end; ++i) s += i;
+    return {s, 1};
+  }
+  chunked_sum combine(const chunked_sum& a, const chunked_sum& b) const override {
+    return {a.sum + b.sum, a.chunks + b.chunks};
+  }
+  parlab::verdict check(const chunked_sum& got) const override {
+    const std::uint64_t want = n_ * (n_ - 1) / 2;
+    const bool ok = got.sum == want && got.chunks != bad_chunks_;
+    return {ok, "sum " + std::to_string(got.sum) + " in " + std::to_string(got.chunks) +
+                    " chunks, expected " + std::to_string(want)};
+  }
+  parlab::work_amount work() const override { return {0, static_cast<double>(n_), 0}; }
+
+  std::vector<std::uint64_t> prepared_sizes;
+
+ protected:
+  std::size_t task_size() const override { return n_; }
+
+ private:
+  std::uint64_t n_ = 0, bad_chunks_;
+  bool throw_in_body_;
+};
+
+measure_options quick(unsigned threads, unsigned reps = 2) {
+  measure_options m;
+  m.reps = reps;
+  m.warmup = 0;
+  m.cores = 2;
+  m.run.threads = threads;
+  return m;
+}
+
+const parlab::backend& threads_backend() { return *parlab::find_backend("threads"); }
+
+TEST(measure, a_verified_run_fills_the_statistics) {
+  picky_kernel k(0);
+  k.prepare([] {
+    parlab::param_values v;
+    v.set("size", 1000);
+    return v;
+  }());
+  const record r = measure(k, "size=1000", threads_backend(), quick(2, 3));
+  EXPECT_TRUE(r.verified) << r.detail;
+  EXPECT_EQ(r.samples_s.size(), 3U);
+  EXPECT_GT(r.median_s, 0);
+  EXPECT_LE(r.min_s, r.median_s);
+  EXPECT_GE(r.max_s, r.median_s);
+  EXPECT_EQ(r.workers_seen, 2U);
+  EXPECT_EQ(r.throughput_unit, "");  // neither bytes nor tasks
+  EXPECT_GT(r.gelem_per_s, 0);
+}
+
+TEST(measure, a_wrong_result_is_a_record_with_verified_false_and_the_detail) {
+  picky_kernel k(2);
+  parlab::param_values v;
+  v.set("size", 12);
+  k.prepare(v);
+  const record r = measure(k, "size=12", threads_backend(), quick(2));
+  EXPECT_FALSE(r.verified);
+  EXPECT_EQ(r.detail, "wrong result: sum 66 in 2 chunks, expected 66");
+  EXPECT_EQ(r.backend, "threads");
+  EXPECT_EQ(r.threads, 2U);
+  EXPECT_EQ(r.kernel, "picky");
+}
+
+TEST(measure, a_throwing_body_is_a_record_with_the_message) {
+  picky_kernel k(0, true);
+  parlab::param_values v;
+  v.set("size", 12);
+  k.prepare(v);
+  for (const char* b : {"seq", "threads", "omp", "fork"}) {
+    const record r = measure(k, "size=12", *parlab::find_backend(b), quick(2));
+    EXPECT_FALSE(r.verified) << b;
+    EXPECT_NE(r.detail.find("the body gave up on purpose"), std::string::npos)
+        << b << ": " << r.detail;
+  }
+}
+
+// Sleeps 30 ms on its first run and 3 ms after: a warm-up problem, and noisy.
+class slow_start_kernel final : public parlab::typed_kernel<std::uint64_t> {
+ public:
+  std::string_view name() const override { return "slow_start"; }
+  std::string_view description() const override { return "test kernel"; }
+  std::vector<parlab::param_spec> params() const override { return {}; }
+  void prepare(const parlab::param_values&) override {}
+  std::uint64_t body(parlab::index_range r) const override {
+    const long ms = runs_.fetch_add(1) == 0 ? 30 : 3;
+    timespec t{0, ms * 1'000'000};
+    nanosleep(&t, nullptr);
+    return r.size();
+  }
+  std::uint64_t combine(const std::uint64_t& a, const std::uint64_t& b) const override {
+    return a + b;
+  }
+  parlab::verdict check(const std::uint64_t& got) const override { return {got == 1, "ran"}; }
+  parlab::work_amount work() const override { return {0, 0, 1}; }
+
+ protected:
+  std::size_t task_size() const override { return 1; }
+
+ private:
+  mutable std::atomic<int> runs_{0};
+};
+
+TEST(measure, a_slow_first_rep_is_a_warmup_problem_and_noisy) {
+  slow_start_kernel k;
+  const record r = measure(k, "", *parlab::find_backend("seq"), quick(1, 3));
+  ASSERT_TRUE(r.verified) << r.detail;
+  EXPECT_TRUE(r.warmup_problem);
+  EXPECT_TRUE(r.noisy);
+  EXPECT_GT(r.cv, noisy_cv);
+  EXPECT_EQ(r.throughput_unit, "tasks/s");
+}
+
+// A sweep into a scratch CSV, with the progress bar off.
+class sweep_into_csv : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "parlab-sweep-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    o_.command = "sweep";
+    o_.kernel = "picky";
+    o_.backends = {"threads"};
+    o_.threads = {1, 2, 3};
+    o_.threads_spec = "1..3";
+    o_.reps = 1;
+    o_.warmup = 0;
+    o_.format = output_format::csv;
+    o_.output = (dir_ / "out.csv").string();
+    o_.progress = false;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::vector<std::string> csv_lines() const {
+    std::ifstream in(o_.output);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+
+  fs::path dir_;
+  sweep_options o_;
+};
+
+TEST_F(sweep_into_csv, a_failing_point_becomes_a_row_and_the_sweep_goes_on_then_exits_1) {
+  picky_kernel k(2);  // fails at 2 threads only
+  EXPECT_EQ(run_sweep(o_, k), 1);
+  const std::vector<std::string> l = csv_lines();
+  ASSERT_EQ(l.size(), 5U);  // header, seq, threads x 1, 2, 3
+  EXPECT_NE(l[1].find("picky,seq,1,"), std::string::npos);
+  EXPECT_NE(l[2].find("picky,threads,1,"), std::string::npos);
+  EXPECT_NE(l[3].find("picky,threads,2,"), std::string::npos);
+  EXPECT_NE(l[3].find(",false,false,false,\"wrong result: sum 66 in 2 chunks"), std::string::npos)
+      << l[3];
+  EXPECT_NE(l[4].find("picky,threads,3,"), std::string::npos);
+  EXPECT_NE(l[4].find(",true,"), std::string::npos) << l[4];
+}
+
+TEST_F(sweep_into_csv, all_verified_exits_0) {
+  picky_kernel k(0);
+  EXPECT_EQ(run_sweep(o_, k), 0);
+  EXPECT_EQ(csv_lines().size(), 5U);
+}
+
+TEST_F(sweep_into_csv, weak_scaling_grows_the_size_with_the_threads_and_says_so) {
+  picky_kernel k(0);
+  o_.weak = true;
+  o_.params.set("size", 1000);
+  EXPECT_EQ(run_sweep(o_, k), 0);
+  // Base size for the baseline (and t=1), then re-prepared per thread count.
+  EXPECT_EQ(k.prepared_sizes, (std::vector<std::uint64_t>{1000, 2000, 3000}));
+  const std::vector<std::string> l = csv_lines();
+  ASSERT_EQ(l.size(), 5U);
+  EXPECT_NE(l[1].find(",size=1000 weak=size,"), std::string::npos) << l[1];
+  EXPECT_NE(l[3].find(",size=2000 weak=size,"), std::string::npos) << l[3];
+  EXPECT_NE(l[4].find(",size=3000 weak=size,"), std::string::npos) << l[4];
+}
+
+TEST_F(sweep_into_csv, a_run_command_has_no_baseline_and_no_speedup) {
+  picky_kernel k(0);
+  o_.command = "run";
+  o_.threads = {2};
+  EXPECT_EQ(run_sweep(o_, k), 0);
+  const std::vector<std::string> l = csv_lines();
+  ASSERT_EQ(l.size(), 2U);
+  EXPECT_NE(l[1].find("picky,threads,2,"), std::string::npos) << l[1];
+}
+
+}  // namespace
