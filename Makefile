@@ -32,8 +32,9 @@ bench: deps build
 sweep: deps build
 	@bash scripts/sweep.sh $(BUILD)
 
+# --prefix here too: PREFIX given to a tree configured earlier must still be honoured.
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
 	@bash scripts/format.sh
