@@ -1,5 +1,6 @@
 #include "runners/watchdog.hpp"
 
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,7 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -16,36 +17,36 @@ namespace {
 
 // The parent pid in /proc/PID/stat: the field after the state, itself after the ")" that
 // closes the command name (which may contain spaces and parentheses).
-pid_t parent_of(const std::filesystem::path& proc_entry) {
-  std::ifstream in(proc_entry / "stat");
+pid_t parent_of(const std::string& proc_entry) {
+  std::ifstream in(proc_entry + "/stat");
   std::string stat;
   std::getline(in, stat);
   const auto close = stat.rfind(')');
   if (close == std::string::npos || close + 4 >= stat.size()) return -1;
-  try {
-    return static_cast<pid_t>(std::stol(stat.substr(close + 4)));
-  } catch (const std::exception&) {
-    return -1;
-  }
+  return static_cast<pid_t>(std::strtol(stat.c_str() + close + 4, nullptr, 10));
 }
 
 }  // namespace
 
+// readdir rather than std::filesystem: this runs on the watchdog's thread, where an exception
+// (a process vanishing mid-scan) would end parlab with abort() instead of exit code 1.
 unsigned kill_child_processes() {
   const pid_t self = getpid();
   unsigned killed = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (parent_of(entry.path()) != self) continue;
-    const auto pid = static_cast<pid_t>(std::stol(name));
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (const dirent* entry = readdir(proc)) {
+    const std::string name = entry->d_name;
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (parent_of("/proc/" + name) != self) continue;
+    const auto pid = static_cast<pid_t>(std::strtol(name.c_str(), nullptr, 10));
     if (kill(pid, SIGKILL) == 0) {
       ++killed;
       // A child waited for elsewhere is reaped there; WNOHANG keeps this from blocking.
       waitpid(pid, nullptr, WNOHANG);
     }
   }
+  closedir(proc);
   return killed;
 }
 

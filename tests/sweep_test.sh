@@ -100,21 +100,21 @@ if run weak-io 0 "$parlab" sweep -k io -b threads -t 1,2 --tasks 2 --duration 1m
 fi
 
 # ---- --timeout: the run in progress is abandoned, finished records kept, no child left ----
-# seq takes 0.8 s; fork t=1 runs from 0.8 s to 1.6 s in a child process: the 1 s limit falls
-# inside it. setsid gives parlab its own process group, so that leftovers can be found.
+# seq takes 1 s; fork t=1 runs from 1 s to 2 s in a child process: the 1.5 s limit falls in
+# the middle of it. setsid gives parlab its own process group, so that leftovers can be found.
 start=$(date +%s%N)
-setsid -w "$parlab" sweep -k io -b fork -t 1,2 --tasks 2 --duration 400ms --reps 1 --warmup 0 \
-  --timeout 1s --format csv -o t.csv --json t.json >timeout.out 2>timeout.err &
+setsid -w "$parlab" sweep -k io -b fork -t 1,2 --tasks 2 --duration 500ms --reps 1 --warmup 0 \
+  --timeout 1500ms --format csv -o t.csv --json t.json >timeout.out 2>timeout.err &
 group=$!
 wait "$group"
 rc=$?
 took_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$rc" -eq 1 ] && pass || fail "timeout: exit $rc, expected 1"
-[ "$took_ms" -lt 1500 ] && pass || fail "timeout: took ${took_ms} ms"
-has timeout timeout.err "^parlab: --timeout 1s reached during fork t=1$"
+[ "$took_ms" -lt 1900 ] && pass || fail "timeout: took ${took_ms} ms"
+has timeout timeout.err "^parlab: --timeout 1500ms reached during fork t=1$"
 [ "$(wc -l <t.csv)" -eq 2 ] && pass || fail "timeout: csv has $(wc -l <t.csv) lines, expected header + seq"
 has timeout t.csv "^io,seq,1,"
-has timeout t.json '"abandoned": "--timeout 1s reached during fork t=1"'
+has timeout t.json '"abandoned": "--timeout 1500ms reached during fork t=1"'
 left=$(ps -eo pgid=,stat=,pid=,args= | awk -v g="$group" '$1 == g && $2 !~ /^Z/')
 [ -z "$left" ] && pass || fail "timeout: processes left behind: $left"
 
@@ -133,6 +133,17 @@ if command -v script >/dev/null; then
   tail -c 8 tty.out | grep -q $'\r\e\\[K' && pass || fail "progress: the bar is not cleared at the end"
   script -qfec "$parlab sweep -k io -b threads -t 1,2 --tasks 4 --duration 60ms --reps 2 --format csv -o p.csv --no-progress" /dev/null >quiet.out 2>&1
   lacks no-progress quiet.out "ETA"
+fi
+
+# ---- every measurement flag with good values reaches the record ----
+if run good-flags 0 "$parlab" run -k sum -b threads,omp -t 2 --size 4K --reps 1 --warmup 0 --schedule dynamic --grain 1Ki --pin compact --timeout 1min --format csv; then
+  has good-flags good-flags.out "^sum,threads,2,[0-9]+,(true|false),size=4000 intensity=0,dynamic,1024,compact: [0-9]"
+  has good-flags good-flags.out "^sum,omp,2,"
+fi
+if run good-flags-2 0 "$parlab" run -k sum -b tbb -t 1..2 --size 1e4 --reps 3 --warmup 2 --schedule guided --pin spread --format json; then
+  has good-flags-2 good-flags-2.out '"schedule": "guided"'
+  has good-flags-2 good-flags-2.out '"pin": "spread: [0-9]'
+  has good-flags-2 good-flags-2.out '"warmup": 2'
 fi
 
 # ---- every measurement and output flag: a bad value is one line naming flag and value ----
