@@ -29,9 +29,16 @@ class kernel_cache {
 class iota_cache {
  public:
   std::span<const std::int64_t> get(std::size_t n);
+  void release() { data_ = huge_array<std::int64_t>(); }
 
  private:
   huge_array<std::int64_t> data_;
+};
+
+// Everything prepared that outlives one benchmark call.
+struct prepared {
+  iota_cache data;
+  kernel_cache kernels;
 };
 
 }  // namespace parlab::bench

@@ -25,14 +25,17 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
 }
 
 void run_engine(benchmark::State& state, const engine_case& c, const backend& b, unsigned threads,
-                kernel_cache& cache) {
+                prepared& store) {
   try {
-    const kernel& k = cache.get(*c.kernel, c.values);
+    if (!c.beside_baselines) store.data.release();
+    const kernel& k = store.kernels.get(*c.kernel, c.values);
     const reduce_task task = k.task();
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
     const run_options options{.threads = threads};
-    unsigned seen = 0;
+    // One untimed run first, as `parlab run --warmup 1` does: Google Benchmark 1.7.1 has no
+    // warm-up, and a first run pays page faults, lazy runtime start-up and pool creation.
+    unsigned seen = b.run(task, options, result.data()).workers_seen;
     for (auto _ : state) {
       seen = b.run(task, options, result.data()).workers_seen;
       benchmark::ClobberMemory();
@@ -50,16 +53,15 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
 
 }  // namespace
 
-void register_engine(const engine_case& c, const backend& b, unsigned threads,
-                     kernel_cache& cache) {
+void register_engine(const engine_case& c, const backend& b, unsigned threads, prepared& store) {
   std::vector<std::string> names = c.arg_names;
   std::vector<std::int64_t> values = c.arg_values;
   names.emplace_back("threads");
   values.push_back(threads);
   const std::string name = c.family + '/' + std::string(b.name());
   configure(benchmark::RegisterBenchmark(name.c_str(),
-                                         [c, &b, threads, &cache](benchmark::State& state) {
-                                           run_engine(state, c, b, threads, cache);
+                                         [c, &b, threads, &store](benchmark::State& state) {
+                                           run_engine(state, c, b, threads, store);
                                          }),
             names, values);
 }

@@ -28,21 +28,20 @@ engine_case make_case(std::string family, std::string_view kernel, param_values 
 }
 
 // One point of the grid: the probe, every baseline and every backend back to back.
-void register_sum_point(const grid& g, std::size_t n, unsigned round, unsigned threads,
-                        iota_cache& data, kernel_cache& kernels) {
-  register_probe(n, round, threads, data);
-  register_baselines(n, round, threads, data);
+void register_sum_point(std::size_t n, unsigned round, unsigned threads, prepared& store) {
+  register_probe(n, round, threads, store.data);
+  register_baselines(n, round, threads, store.data);
   param_values v;
   v.set("size", static_cast<double>(n));
   v.set("intensity", 0);
-  const engine_case c =
+  engine_case c =
       make_case("sum", "sum", v, {"size", "round"}, {static_cast<std::int64_t>(n), round});
+  c.beside_baselines = true;
   for (const backend* b : backends())
-    if (runs_at(*b, threads)) register_engine(c, *b, threads, kernels);
-  (void)g;
+    if (runs_at(*b, threads)) register_engine(c, *b, threads, store);
 }
 
-void register_compute(const grid& g, kernel_cache& kernels) {
+void register_compute(const grid& g, prepared& store) {
   param_values v;
   v.set("size", static_cast<double>(g.compute_size));
   v.set("intensity", g.intensity);
@@ -52,13 +51,13 @@ void register_compute(const grid& g, kernel_cache& kernels) {
                   {static_cast<std::int64_t>(g.compute_size), g.intensity, round});
     for (unsigned t : thread_counts(g.cores))
       for (const backend* b : backends())
-        if (runs_at(*b, t)) register_engine(c, *b, t, kernels);
+        if (runs_at(*b, t)) register_engine(c, *b, t, store);
   }
 }
 
 // 32 waits of 100 ms: over the thread grid once (1 thread takes 3.2 s a run), then on
 // io_workers workers, the target, in every round.
-void register_io(const grid& g, kernel_cache& kernels) {
+void register_io(const grid& g, prepared& store) {
   param_values v;
   v.set("tasks", g.io_workers);
   v.set("duration", 0.1);
@@ -67,30 +66,30 @@ void register_io(const grid& g, kernel_cache& kernels) {
   };
   for (unsigned t : thread_counts(g.cores))
     for (const backend* b : backends())
-      if (runs_at(*b, t)) register_engine(io_case(0), *b, t, kernels);
+      if (runs_at(*b, t)) register_engine(io_case(0), *b, t, store);
   for (unsigned round = 0; round < g.rounds; ++round)
     for (const backend* b : backends())
-      if (runs_at(*b, g.io_workers)) register_engine(io_case(round), *b, g.io_workers, kernels);
+      if (runs_at(*b, g.io_workers)) register_engine(io_case(round), *b, g.io_workers, store);
 }
 
 // A kernel added later is measured with its defaults over the thread grid, with no code here.
-void register_other_kernels(const grid& g, kernel_cache& kernels) {
+void register_other_kernels(const grid& g, prepared& store) {
   for (const kernel_entry& k : parlab::kernels()) {
     if (k.name == "sum" || k.name == "io") continue;
     const engine_case c = make_case(std::string(k.name), k.name, {}, {"round"}, {0});
     for (unsigned t : thread_counts(g.cores))
       for (const backend* b : backends())
-        if (runs_at(*b, t)) register_engine(c, *b, t, kernels);
+        if (runs_at(*b, t)) register_engine(c, *b, t, store);
   }
 }
 
-void register_suite(const grid& g, iota_cache& data, kernel_cache& kernels) {
+void register_suite(const grid& g, prepared& store) {
   for (std::size_t n : sum_sizes(g.max_size))
     for (unsigned round = 0; round < g.rounds; ++round)
-      for (unsigned t : thread_counts(g.cores)) register_sum_point(g, n, round, t, data, kernels);
-  register_compute(g, kernels);
-  register_io(g, kernels);
-  register_other_kernels(g, kernels);
+      for (unsigned t : thread_counts(g.cores)) register_sum_point(n, round, t, store);
+  register_compute(g, store);
+  register_io(g, store);
+  register_other_kernels(g, store);
 }
 
 // Takes --size_max and --rounds out of argv; false on a bad value.
@@ -140,9 +139,8 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   add_machine_context();
   // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
-  iota_cache data;
-  kernel_cache kernels;
-  register_suite(g, data, kernels);
+  prepared store;
+  register_suite(g, store);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -23,11 +23,14 @@ struct engine_case {
   param_values values;  // every parameter, defaults filled in
   std::vector<std::string> arg_names;
   std::vector<std::int64_t> arg_values;
+  // Only the memory-bound sum is measured beside the baselines' array; other cases free it,
+  // since per-run fork copies the page tables of everything the parent holds.
+  bool beside_baselines = false;
 };
 
 // "<family>/<backend>/<args>/threads:T/real_time": the kernel prepared once, run on the
 // backend, the last result verified.
-void register_engine(const engine_case& c, const backend& b, unsigned threads, kernel_cache& cache);
+void register_engine(const engine_case& c, const backend& b, unsigned threads, prepared& store);
 
 // "baseline_sum/<plain|omp|tbb|threads|fork>/size:N/round:R/threads:T/real_time": the int64
 // sum written by hand, without the engine. plain runs at one thread only.

@@ -5,32 +5,20 @@
 #include <string>
 
 #include "parlab/error.hpp"
+#include "parlab/hot_loop.hpp"
 #include "parlab/huge_array.hpp"
 #include "runners/machine.hpp"
 
 namespace parlab::runner {
 namespace {
 
-// The hot loop, cloned for AVX2 and the x86-64 baseline and chosen at load time (ifunc), so one
-// binary streams at full width on any x86-64 without -march=native. Not AVX-512: PITFALLS.md
-// measured a 6x slowdown of 512-bit reductions on this CPU.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-std::uint64_t
-load_sum(const std::int64_t* a, std::size_t n) {
-  // Four independent accumulators: one add chain would cap the in-cache rate at one vector per
-  // cycle, below what two load ports deliver.
-  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += static_cast<std::uint64_t>(a[i]);
-    s1 += static_cast<std::uint64_t>(a[i + 1]);
-    s2 += static_cast<std::uint64_t>(a[i + 2]);
-    s3 += static_cast<std::uint64_t>(a[i + 3]);
-  }
-  for (; i < n; ++i) s0 += static_cast<std::uint64_t>(a[i]);
-  return s0 + s1 + s2 + s3;
+// The hot loop, cloned for AVX2 and the x86-64 baseline and chosen at load time (the engine's
+// PARLAB_HOT_LOOP), so one binary streams at full width on any x86-64 without -march=native.
+PARLAB_HOT_LOOP std::uint64_t load_sum(const std::int64_t* a, std::size_t n) {
+  // One vector accumulator is enough: from DRAM the loads, not the adds, are the limit.
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
+  return s;
 }
 
 // Block w of `workers` near-equal contiguous blocks, as the static schedules cut them.
