@@ -18,7 +18,12 @@ $(BUILD)/CMakeCache.txt:
 	@bash scripts/install-deps.sh
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
 
+# CMAKE_FLAGS given to a tree configured earlier (.ci/run's -DPARLAB_WERROR=ON on a developer's
+# build/) must not be silently ignored: apply them to the existing cache too.
 configure: $(BUILD)/CMakeCache.txt
+ifneq ($(strip $(CMAKE_FLAGS)),)
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+endif
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
