@@ -234,12 +234,34 @@ void add(const char* impl, std::size_t n, unsigned round, unsigned threads, iota
 
 }  // namespace
 
-void register_baselines(std::size_t n, unsigned round, unsigned threads, iota_cache& data) {
-  if (threads == 1) add<plain>("plain", n, round, threads, data);
-  add<omp_reduction>("omp", n, round, threads, data);
-  add<tbb_reduce>("tbb", n, round, threads, data);
-  add<raw_threads>("threads", n, round, threads, data);
-  add<raw_fork>("fork", n, round, threads, data);
+std::span<const std::string_view> baseline_names() {
+  static constexpr std::string_view names[] = {"plain", "omp", "tbb", "threads", "fork"};
+  return names;
+}
+
+std::string_view own_baseline(std::string_view backend) {
+  if (backend == "seq") return "plain";
+  if (backend == "forkpool") return "fork";  // what a pool saves is the fork per call
+  for (std::string_view b : baseline_names())
+    if (b == backend) return b;
+  return {};
+}
+
+bool register_baseline(std::string_view impl, std::size_t n, unsigned round, unsigned threads,
+                       iota_cache& data) {
+  if (impl == "plain" && threads == 1)
+    add<plain>("plain", n, round, threads, data);
+  else if (impl == "omp")
+    add<omp_reduction>("omp", n, round, threads, data);
+  else if (impl == "tbb")
+    add<tbb_reduce>("tbb", n, round, threads, data);
+  else if (impl == "threads")
+    add<raw_threads>("threads", n, round, threads, data);
+  else if (impl == "fork")
+    add<raw_fork>("fork", n, round, threads, data);
+  else
+    return false;
+  return true;
 }
 
 }  // namespace parlab::bench

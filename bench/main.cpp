@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -27,18 +28,26 @@ engine_case make_case(std::string family, std::string_view kernel, param_values 
   return c;
 }
 
-// One point of the grid: the probe, every baseline and every backend back to back.
+// One point of the grid: the probe, then each backend right after its own baseline, so that the
+// pair runs a second apart (bandwidth drifts by 10-20% over the few seconds a point takes).
 void register_sum_point(std::size_t n, unsigned round, unsigned threads, prepared& store) {
   register_probe(n, round, threads, store.data);
-  register_baselines(n, round, threads, store.data);
+  std::set<std::string_view> done;
   param_values v;
   v.set("size", static_cast<double>(n));
   v.set("intensity", 0);
   engine_case c =
       make_case("sum", "sum", v, {"size", "round"}, {static_cast<std::int64_t>(n), round});
   c.beside_baselines = true;
-  for (const backend* b : backends())
-    if (runs_at(*b, threads)) register_engine(c, *b, threads, store);
+  for (const backend* b : backends()) {
+    if (!runs_at(*b, threads)) continue;
+    if (const std::string_view own = own_baseline(b->name());
+        !own.empty() && done.insert(own).second)
+      register_baseline(own, n, round, threads, store.data);
+    register_engine(c, *b, threads, store);
+  }
+  for (std::string_view impl : baseline_names())  // those no backend claimed
+    if (done.insert(impl).second) register_baseline(impl, n, round, threads, store.data);
 }
 
 void register_compute(const grid& g, prepared& store) {
@@ -55,21 +64,22 @@ void register_compute(const grid& g, prepared& store) {
   }
 }
 
-// 32 waits of 100 ms: over the thread grid once (1 thread takes 3.2 s a run), then on
-// io_workers workers, the target, in every round.
+// The io target, 32 waits of 100 ms on 32 workers, in every round; over the thread grid
+// the waits are 10 ms, because one worker takes 32 of them in a row.
 void register_io(const grid& g, prepared& store) {
-  param_values v;
-  v.set("tasks", g.io_workers);
-  v.set("duration", 0.1);
-  auto io_case = [&](unsigned round) {
-    return make_case("io", "io", v, {"tasks", "duration_ms", "round"}, {g.io_workers, 100, round});
+  auto io_case = [&](int duration_ms, unsigned round) {
+    param_values v;
+    v.set("tasks", g.io_workers);
+    v.set("duration", duration_ms / 1000.0);
+    return make_case("io", "io", v, {"tasks", "duration_ms", "round"},
+                     {g.io_workers, duration_ms, round});
   };
   for (unsigned t : thread_counts(g.cores))
     for (const backend* b : backends())
-      if (runs_at(*b, t)) register_engine(io_case(0), *b, t, store);
+      if (t != g.io_workers && runs_at(*b, t)) register_engine(io_case(10, 0), *b, t, store);
   for (unsigned round = 0; round < g.rounds; ++round)
     for (const backend* b : backends())
-      if (runs_at(*b, g.io_workers)) register_engine(io_case(round), *b, g.io_workers, store);
+      if (runs_at(*b, g.io_workers)) register_engine(io_case(100, round), *b, g.io_workers, store);
 }
 
 // A kernel added later is measured with its defaults over the thread grid, with no code here.

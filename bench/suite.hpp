@@ -5,7 +5,9 @@
 // together in time mean anything.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/caches.hpp"
@@ -33,8 +35,14 @@ struct engine_case {
 void register_engine(const engine_case& c, const backend& b, unsigned threads, prepared& store);
 
 // "baseline_sum/<plain|omp|tbb|threads|fork>/size:N/round:R/threads:T/real_time": the int64
-// sum written by hand, without the engine. plain runs at one thread only.
-void register_baselines(std::size_t n, unsigned round, unsigned threads, iota_cache& data);
+// sum written by hand, without the engine. plain runs at one thread only; false when `impl`
+// does not run at this thread count or does not exist.
+bool register_baseline(std::string_view impl, std::size_t n, unsigned round, unsigned threads,
+                       iota_cache& data);
+std::span<const std::string_view> baseline_names();
+// The baseline a backend is compared with for its own overhead: seq -> plain, forkpool -> fork,
+// others by name; "" when none.
+std::string_view own_baseline(std::string_view backend);
 
 // "bandwidth_probe/size:N/round:R/threads:T/real_time": a pure load stream over the same array.
 void register_probe(std::size_t n, unsigned round, unsigned threads, iota_cache& data);
