@@ -85,7 +85,7 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
 
   work_amount work() const override {
     const auto n = static_cast<double>(data_.size());
-    return {n * sizeof(std::int64_t), n, 0};
+    return {n * sizeof(std::int64_t), n, 0, rounds_ == 0};
   }
 
  protected:

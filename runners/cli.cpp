@@ -22,7 +22,7 @@ namespace {
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
   std::string pin = "none", timeout, format, output, csv, json, plot;
-  bool weak = false, no_progress = false;
+  bool weak = false, no_progress = false, no_probe = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
 
@@ -169,6 +169,9 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
   cmd->add_flag("--no-progress", raw.no_progress,
                 "no progress bar (shown on stderr only when it is a terminal)")
       ->group("Output");
+  cmd->add_flag("--no-probe", raw.no_probe,
+                "skip the read-bandwidth probe run first for memory-streaming kernels (~1 s)")
+      ->group("Measurement");
   add_kernel_params(cmd, raw);
 }
 
@@ -283,6 +286,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.plot = raw.plot;
   check_output_paths(o);
   o.progress = !raw.no_progress && isatty(STDERR_FILENO) != 0;
+  o.probe = !raw.no_probe;
   return o;
 }
 
@@ -295,7 +299,7 @@ int list_command() {
   return 0;
 }
 
-int info_command(bool as_json);
+int info_command(bool as_json, bool probe);
 
 }  // namespace
 
@@ -313,8 +317,9 @@ int cli_main(int argc, char** argv) {
   app.add_subcommand("list", "kernels and backends in this build");
   auto* info =
       app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
-  bool info_json = false;
+  bool info_json = false, info_no_probe = false;
   info->add_flag("--json", info_json, "as one JSON object");
+  info->add_flag("--no-probe", info_no_probe, "skip the read-bandwidth probe (~1 s)");
   raw_options run_raw, sweep_raw;
   auto* run = app.add_subcommand("run", "measure one kernel on one backend");
   run->footer(
@@ -344,7 +349,7 @@ int cli_main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("list")) return list_command();
-    if (app.got_subcommand("info")) return info_command(info_json);
+    if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
     const bool is_sweep = app.got_subcommand("sweep");
     return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
   } catch (const usage_error& e) {
@@ -358,8 +363,9 @@ int cli_main(int argc, char** argv) {
 
 namespace {
 
-int info_command(bool as_json) {
-  const json facts = machine_facts();
+int info_command(bool as_json, bool probe) {
+  json facts = machine_facts();
+  if (probe) facts["read_bandwidth"] = read_bandwidth_facts();
   if (as_json) {
     fmt::print("{}\n", facts.dump(2));
     return 0;

@@ -28,6 +28,7 @@ json to_json(const record& r) {
       {"throughput", r.throughput},
       {"throughput_unit", r.throughput_unit},
       {"gelem_per_s", r.gelem_per_s},
+      {"bandwidth_fraction", r.bandwidth_fraction},
       {"karp_flatt", r.karp_flatt},
       {"ideal_s", r.ideal_s},
       {"workers_seen", r.workers_seen},

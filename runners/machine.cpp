@@ -12,10 +12,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
 #include "backends/pinning.hpp"
+#include "runners/bandwidth.hpp"
 
 extern char** environ;
 
@@ -74,29 +76,54 @@ json runtime_environment() {
   return env;
 }
 
+struct topology_deleter {
+  void operator()(hwloc_topology_t t) const { hwloc_topology_destroy(t); }
+};
+
+// hwloc's view of the machine, loaded once (it takes milliseconds); nullptr if hwloc failed.
+hwloc_topology_t topology() {
+  static const std::unique_ptr<hwloc_topology, topology_deleter> topo = [] {
+    hwloc_topology_t t = nullptr;
+    if (hwloc_topology_init(&t) != 0) return std::unique_ptr<hwloc_topology, topology_deleter>();
+    std::unique_ptr<hwloc_topology, topology_deleter> owned(t);
+    return hwloc_topology_load(t) == 0 ? std::move(owned) : nullptr;
+  }();
+  return topo.get();
+}
+
 json topology_facts() {
-  hwloc_topology_t topo = nullptr;
   json t = json::object();
-  if (hwloc_topology_init(&topo) != 0) return t;
-  if (hwloc_topology_load(topo) == 0) {
-    t["packages"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
-    t["numa_nodes"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-    t["cores"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-    t["pus"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-    json caches = json::array();
-    for (hwloc_obj_type_t type : {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE}) {
-      const int n = hwloc_get_nbobjs_by_type(topo, type);
-      if (n <= 0) continue;
-      const hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
-      caches.push_back({{"level", c->attr->cache.depth},
-                        {"size_bytes", c->attr->cache.size},
-                        {"line_bytes", c->attr->cache.linesize},
-                        {"count", n}});
-    }
-    t["caches"] = caches;
+  hwloc_topology_t topo = topology();
+  if (topo == nullptr) return t;
+  t["packages"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+  t["numa_nodes"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+  t["cores"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+  t["pus"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+  json caches = json::array();
+  for (hwloc_obj_type_t type : {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE}) {
+    const int n = hwloc_get_nbobjs_by_type(topo, type);
+    if (n <= 0) continue;
+    const hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
+    caches.push_back({{"level", c->attr->cache.depth},
+                      {"size_bytes", c->attr->cache.size},
+                      {"line_bytes", c->attr->cache.linesize},
+                      {"count", n}});
   }
-  hwloc_topology_destroy(topo);
+  t["caches"] = caches;
   return t;
+}
+
+// The sum of every last-level cache (L3 where there is one, else L2).
+std::size_t last_level_cache_bytes() {
+  hwloc_topology_t topo = topology();
+  if (topo == nullptr) return 0;
+  for (hwloc_obj_type_t type : {HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L2CACHE}) {
+    std::size_t total = 0;
+    const int n = hwloc_get_nbobjs_by_type(topo, type);
+    for (int i = 0; i < n; ++i) total += hwloc_get_obj_by_type(topo, type, i)->attr->cache.size;
+    if (total > 0) return total;
+  }
+  return 0;
 }
 
 unsigned active_threads() {
@@ -123,6 +150,16 @@ cpu_allowance usable_cpus() {
     }
   }
   return a;
+}
+
+json read_bandwidth_facts() {
+  const std::size_t memory = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
+                             static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const std::size_t bytes =
+      std::min(std::max<std::size_t>(std::size_t{512} << 20, 4 * last_level_cache_bytes()),
+               std::max<std::size_t>(memory / 4, std::size_t{64} << 20));
+  const unsigned threads = usable_cpus().cpus;
+  return {{"gbs", measure_read_bandwidth(bytes, threads)}, {"bytes", bytes}, {"threads", threads}};
 }
 
 json machine_facts() {

@@ -20,4 +20,9 @@ cpu_allowance usable_cpus();
 
 json machine_facts();
 
+// The read-bandwidth probe (runners/bandwidth.hpp) over an array four times the last-level
+// caches (at least 512 MiB, at most a quarter of memory) on every usable CPU:
+// {"gbs", "bytes", "threads"}. It takes about a second; memory-bound records are divided by it.
+json read_bandwidth_facts();
+
 }  // namespace parlab::runner

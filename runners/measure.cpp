@@ -45,7 +45,7 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
 
 namespace {
 
-void summarize_into(record& r, const kernel& k) {
+void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
   const summary s = summarize(r.samples_s);
   r.median_s = s.median;
   r.min_s = s.min;
@@ -65,6 +65,8 @@ void summarize_into(record& r, const kernel& k) {
     r.throughput_unit = "tasks/s";
   }
   r.gelem_per_s = w.elements / s.median / 1e9;
+  if (w.streams_memory && read_bandwidth_gbs > 0)
+    r.bandwidth_fraction = r.throughput / read_bandwidth_gbs;
 }
 
 }  // namespace
@@ -90,7 +92,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     r.detail = e.what();
   }
   b.release();  // the task dies with this function: nothing may keep running on its data
-  summarize_into(r, k);
+  summarize_into(r, k, options.read_bandwidth_gbs);
   return r;
 }
 

@@ -10,6 +10,7 @@ struct measure_options {
   unsigned warmup = 1;
   run_options run;
   unsigned cores = 1;  // CPUs this process may use, for the oversubscribed flag
+  double read_bandwidth_gbs = 0;  // probed in this run; 0 when not measured
 };
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up

@@ -32,6 +32,7 @@ struct sweep_options {
   std::string json_file;  // --json: a JSON copy besides the chosen format; "" = none
   std::string plot;       // "" = none
   bool progress = true;
+  bool probe = true;  // measure the read bandwidth first, for memory-streaming kernels
 };
 
 json to_json(const sweep_options& o);

@@ -22,6 +22,8 @@ struct record {
   double throughput = 0;
   std::string throughput_unit;  // GB/s, Gelem/s, tasks/s
   double gelem_per_s = 0;
+  // Memory-streaming kernels: throughput over the read bandwidth probed in the same run; 0 n/a.
+  double bandwidth_fraction = 0;
   double ideal_s = 0;  // io: ceil(tasks / workers) x duration; 0 when the kernel has none
   unsigned workers_seen = 0;
   bool verified = false;

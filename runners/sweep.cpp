@@ -172,7 +172,8 @@ class sweep_runner {
   int run() {
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
-    const json machine = machine_facts();
+    json machine = machine_facts();
+    probe_bandwidth(machine);
     warn_about(machine, o_);
     {
       const std::lock_guard lock(report_mutex_);
@@ -183,6 +184,21 @@ class sweep_runner {
   }
 
  private:
+  // A memory-streaming kernel's GB/s means most beside the machine's read bandwidth measured in
+  // the same run (it moves by tens of percent between minutes on a shared machine).
+  void probe_bandwidth(json& machine) {
+    if (!o_.probe) return;
+    prepare_for(1);
+    if (!prepare_error_.empty() || !k_.work().streams_memory) return;
+    doing("the read-bandwidth probe");
+    try {
+      machine["read_bandwidth"] = read_bandwidth_facts();
+      m_.read_bandwidth_gbs = machine["read_bandwidth"]["gbs"].get<double>();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "parlab: warning: the read-bandwidth probe failed: {}\n", e.what());
+    }
+  }
+
   [[nodiscard]] unsigned size_factor(const step& s) const {
     return o_.weak && !s.baseline ? s.threads : 1;
   }

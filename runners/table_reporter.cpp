@@ -60,6 +60,7 @@ class table_reporter final : public reporter {
     over_ = over_ || r.oversubscribed;
     noisy_ = noisy_ || r.noisy;
     warmup_ = warmup_ || r.warmup_problem;
+    bandwidth_ = bandwidth_ || r.bandwidth_fraction > 0;
     std::fflush(out_);
   }
 
@@ -87,6 +88,11 @@ class table_reporter final : public reporter {
     fmt::print(out_, "cpus: {}; governor {}; turbo {}; THP {}; OMP_WAIT_POLICY {}\n", cpus_line(m),
                text_of(m, "governor"), text_of(m, "turbo"), text_of(m, "transparent_hugepages"),
                omp_wait_policy(m));
+    if (m.contains("read_bandwidth"))
+      fmt::print(out_, "read bandwidth: {:.1f} GB/s (probe: {} MiB on {} threads, this run)\n",
+                 m["read_bandwidth"]["gbs"].get<double>(),
+                 m["read_bandwidth"]["bytes"].get<std::size_t>() >> 20,
+                 m["read_bandwidth"]["threads"].get<unsigned>());
   }
 
   void print_heading_if_new(const record& r) {
@@ -118,6 +124,7 @@ class table_reporter final : public reporter {
     std::string flags;
     if (r.oversubscribed) flags += " over";
     if (r.noisy) flags += " noisy";
+    if (r.bandwidth_fraction > 0) flags += fmt::format(" bw={:.0f}%", 100 * r.bandwidth_fraction);
     if (r.warmup_problem) flags += " warmup";
     fmt::print(out_, "{}\n", flags);
   }
@@ -154,6 +161,8 @@ class table_reporter final : public reporter {
     if (warmup_)
       parts.push_back(fmt::format(
           "warmup = first timed rep above {:g}x the median (raise --warmup)", warmup_ratio));
+    if (bandwidth_)
+      parts.push_back("bw = throughput as a share of the read bandwidth probed above");
     if (!parts.empty()) fmt::print(out_, "flags: {}\n", fmt::join(parts, "; "));
   }
 
@@ -168,7 +177,7 @@ class table_reporter final : public reporter {
   bool colour_;
   bool weak_ = false;
   std::string weak_heading_, usable_cpus_ = "usable", heading_;
-  bool over_ = false, noisy_ = false, warmup_ = false;
+  bool over_ = false, noisy_ = false, warmup_ = false, bandwidth_ = false;
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ const std::vector<std::string> documented_fields{
     "kernel",          "backend",        "threads",    "cores",   "oversubscribed", "params",
     "schedule",        "grain",          "pin",        "reps",    "median_s",       "min_s",
     "max_s",           "stddev_s",       "cv",         "speedup", "efficiency",     "throughput",
-    "throughput_unit", "gelem_per_s",    "karp_flatt", "ideal_s", "workers_seen",   "verified",
+    "throughput_unit", "gelem_per_s", "bandwidth_fraction", "karp_flatt", "ideal_s", "workers_seen",   "verified",
     "noisy",           "warmup_problem", "detail"};
 
 const std::vector<std::string> documented_fit_fields{"backend",

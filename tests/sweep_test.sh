@@ -42,7 +42,7 @@ one_line_error() {  # one_line_error NAME pattern parlab-arguments...
 }
 
 backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / {n++} END {print n}')
-header="kernel,backend,threads,cores,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,efficiency,throughput,throughput_unit,gelem_per_s,karp_flatt,ideal_s,workers_seen,verified,noisy,warmup_problem,detail"
+header="kernel,backend,threads,cores,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,workers_seen,verified,noisy,warmup_problem,detail"
 
 # ---- the done-when command, small: CSV to a file, and an SVG gnuplot really wrote ----
 if run csv 0 "$parlab" sweep -k sum -b all -t 1,2,3 --size 1e6 --reps 2 --plot s.svg --format csv -o s.csv; then
@@ -74,6 +74,9 @@ assert list(d) == ["machine", "config", "records", "fits"], list(d)
 assert len(d["records"]) == 7 and all(r["verified"] is True for r in d["records"])
 assert [f["backend"] for f in d["fits"]] == ["threads", "omp"]
 assert d["config"]["backend_order"] == ["threads", "omp"]
+# The memory-streaming sum gets the read-bandwidth probe and each record its share of it.
+assert d["machine"]["read_bandwidth"]["gbs"] > 0, d["machine"].get("read_bandwidth")
+assert all(r["bandwidth_fraction"] > 0 for r in d["records"])
 EOF
   fi
   [ "$(wc -l <s2.csv)" -eq 8 ] && pass || fail "--csv beside json: $(wc -l <s2.csv) lines"
@@ -96,6 +99,7 @@ if run weak 0 "$parlab" sweep -k sum -b threads -t 1,2 --size 1e5 --reps 2 --wea
 fi
 if run weak-io 0 "$parlab" sweep -k io -b threads -t 1,2 --tasks 2 --duration 1ms --reps 2 --weak; then
   has weak-io weak-io.out "tasks x threads \(weak scaling\)"
+  lacks weak-io weak-io.out "read bandwidth"  # io streams no memory: no probe
   has weak-io weak-io.out "gustaf_s"
 fi
 

@@ -22,6 +22,9 @@ struct work_amount {
   double bytes = 0;
   double elements = 0;
   double tasks = 0;
+  // The bytes stream from memory as fast as the loop goes (sum at intensity 0): its GB/s is
+  // then worth comparing with the machine's read bandwidth.
+  bool streams_memory = false;
 };
 
 // What a kernel computes. It prepares its data once per parameter set, exposes the work as a
