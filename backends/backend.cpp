@@ -10,18 +10,24 @@ namespace parlab {
 
 std::string_view to_string(schedule s) {
   switch (s) {
-    case schedule::static_: return "static";
-    case schedule::dynamic: return "dynamic";
-    case schedule::guided: return "guided";
+    case schedule::static_:
+      return "static";
+    case schedule::dynamic:
+      return "dynamic";
+    case schedule::guided:
+      return "guided";
   }
   return "?";
 }
 
 std::string_view to_string(pin_policy p) {
   switch (p) {
-    case pin_policy::none: return "none";
-    case pin_policy::compact: return "compact";
-    case pin_policy::spread: return "spread";
+    case pin_policy::none:
+      return "none";
+    case pin_policy::compact:
+      return "compact";
+    case pin_policy::spread:
+      return "spread";
   }
   return "?";
 }

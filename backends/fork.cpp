@@ -34,7 +34,8 @@ class fork_processes final : public backend {
     const std::size_t grain = effective_grain(task.n, n_workers, options.sched, options.grain);
     const std::size_t reports_at = sizeof(detail::chunk_cursor);
     const std::size_t slots_at = round_up(reports_at + n_workers * sizeof(detail::child_report));
-    detail::shared_mapping shared(slots_at + detail::partial_slots::bytes_needed(task.partial_size, n_workers));
+    detail::shared_mapping shared(
+        slots_at + detail::partial_slots::bytes_needed(task.partial_size, n_workers));
     auto* cursor = new (shared.data()) detail::chunk_cursor;
     auto* reports = reinterpret_cast<detail::child_report*>(shared.data() + reports_at);
     const detail::partial_slots slots(task, n_workers, shared.data() + slots_at);
@@ -64,20 +65,19 @@ class fork_processes final : public backend {
 
  private:
   static std::size_t round_up(std::size_t bytes) {
-    return (bytes + detail::partial_slots::line - 1) / detail::partial_slots::line * detail::partial_slots::line;
+    return (bytes + detail::partial_slots::line - 1) / detail::partial_slots::line *
+           detail::partial_slots::line;
   }
 
   // The child's whole life; returns its exit status.
   static int run_worker(const reduce_task& task, const run_options& options, std::size_t grain,
-                        unsigned w, detail::chunk_cursor& cursor, const detail::partial_slots& slots,
-                        detail::child_report& report, const detail::pinning& pins) {
+                        unsigned w, detail::chunk_cursor& cursor,
+                        const detail::partial_slots& slots, detail::child_report& report,
+                        const detail::pinning& pins) {
     try {
       pins.pin_this_thread(w);
       detail::for_each_chunk(task.n, options.threads, w, options.sched, grain, cursor,
-                             [&](index_range r) {
-                               slots.mark_ran(w);
-                               task.accumulate(r, slots.partial(w));
-                             });
+                             [&](index_range r) { slots.accumulate(w, r); });
       return 0;
     } catch (const std::exception& e) {
       detail::write_report(report, e.what());

@@ -36,7 +36,10 @@ struct pool_control {
 class process_pool {
  public:
   process_pool(const reduce_task& task, const run_options& options)
-      : task_(task), workers_(options.threads), version_(task.version), pin_(options.pin),
+      : task_(task),
+        workers_(options.threads),
+        version_(task.version),
+        pin_(options.pin),
         shared_(layout_bytes(task.partial_size, options.threads)),
         control_(new (shared_.data()) pool_control),
         starts_(reinterpret_cast<sem_t*>(shared_.data() + sizeof(pool_control))),
@@ -79,7 +82,8 @@ class process_pool {
       }
       int status = 0;  // no news for a while: has a worker died?
       if (const int w = kids_.poll_exited(status); w >= 0)
-        throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status, reports_[w]));
+        throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status,
+                                                       reports_[w]));
     }
     for (unsigned w = 0; w < workers_; ++w)
       if (reports_[w].message[0] != '\0')
@@ -89,8 +93,10 @@ class process_pool {
 
  private:
   static std::size_t slots_offset(unsigned workers) {
-    const std::size_t end = sizeof(pool_control) + workers * (sizeof(sem_t) + sizeof(detail::child_report));
-    return (end + detail::partial_slots::line - 1) / detail::partial_slots::line * detail::partial_slots::line;
+    const std::size_t end =
+        sizeof(pool_control) + workers * (sizeof(sem_t) + sizeof(detail::child_report));
+    return (end + detail::partial_slots::line - 1) / detail::partial_slots::line *
+           detail::partial_slots::line;
   }
   static std::size_t layout_bytes(std::size_t partial_size, unsigned workers) {
     return slots_offset(workers) + detail::partial_slots::bytes_needed(partial_size, workers);
@@ -123,11 +129,8 @@ class process_pool {
       while (sem_wait(&starts_[w]) != 0) {
       }
       try {
-        detail::for_each_chunk(task_.n, workers_, w, control_->sched, control_->grain, control_->cursor,
-                               [&](index_range r) {
-                                 slots_.mark_ran(w);
-                                 task_.accumulate(r, slots_.partial(w));
-                               });
+        detail::for_each_chunk(task_.n, workers_, w, control_->sched, control_->grain,
+                               control_->cursor, [&](index_range r) { slots_.accumulate(w, r); });
       } catch (const std::exception& e) {
         detail::write_report(reports_[w], e.what());
         control_->cursor.cancelled = true;

@@ -13,9 +13,12 @@ namespace {
 
 omp_sched_t omp_kind(schedule s) {
   switch (s) {
-    case schedule::static_: return omp_sched_static;
-    case schedule::dynamic: return omp_sched_dynamic;
-    case schedule::guided: return omp_sched_guided;
+    case schedule::static_:
+      return omp_sched_static;
+    case schedule::dynamic:
+      return omp_sched_dynamic;
+    case schedule::guided:
+      return omp_sched_guided;
   }
   return omp_sched_static;
 }
@@ -54,8 +57,7 @@ class omp_parallel_for final : public backend {
       auto run = [&](index_range r) {
         if (r.empty() || cancelled.load(std::memory_order_relaxed)) return;
         try {
-          slots.mark_ran(w);
-          task.accumulate(r, slots.partial(w));
+          slots.accumulate(w, r);
         } catch (...) {  // an exception must not leave the region
           cancelled = true;
           error.capture(std::current_exception());

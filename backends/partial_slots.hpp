@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "parlab/index_range.hpp"
 #include "parlab/reduce_task.hpp"
 
 namespace parlab::detail {
@@ -26,7 +27,8 @@ class partial_slots {
   partial_slots(const reduce_task& task, unsigned workers, std::byte* memory = nullptr)
       : task_(task), workers_(workers), stride_(stride(task.partial_size)) {
     if (memory == nullptr) {
-      owned_.reset(new (std::align_val_t{line}) std::byte[bytes_needed(task.partial_size, workers)]);
+      owned_.reset(new (std::align_val_t{line})
+                       std::byte[bytes_needed(task.partial_size, workers)]);
       memory = owned_.get();
     }
     base_ = memory;
@@ -42,7 +44,11 @@ class partial_slots {
   }
 
   void* partial(unsigned w) const { return base_ + std::size_t{w} * stride_ + line; }
-  void mark_ran(unsigned w) const { ran_flag(w) = 1; }
+  // Worker w runs the body over r into its own slot: what every backend does with a chunk.
+  void accumulate(unsigned w, index_range r) const {
+    ran_flag(w) = 1;
+    task_.accumulate(r, partial(w));
+  }
   [[nodiscard]] bool ran(unsigned w) const { return ran_flag(w) != 0; }
 
   // result = identity combined with every slot that ran, in worker order. Returns how many ran.

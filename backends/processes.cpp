@@ -70,7 +70,8 @@ std::string describe_child_failure(std::string_view who, unsigned w, int status,
            strsignal(sig) + ")";
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == child_failed_status)
-    return name + ": " + std::string(report.message, strnlen(report.message, sizeof report.message));
+    return name + ": " +
+           std::string(report.message, strnlen(report.message, sizeof report.message));
   return name + " exited with status " + std::to_string(WEXITSTATUS(status));
 }
 

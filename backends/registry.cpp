@@ -14,14 +14,16 @@ const backend& forkpool_backend();
 
 std::span<const backend* const> backends() {
   static const backend* const all[] = {
-      &seq_backend(), &threads_backend(), &tbb_backend(), &omp_backend(), &fork_backend(), &forkpool_backend(),
+      &seq_backend(), &threads_backend(), &tbb_backend(),
+      &omp_backend(), &fork_backend(),    &forkpool_backend(),
   };
   return all;
 }
 
 const backend* find_backend(std::string_view name) {
   const auto all = backends();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const backend* b) { return b->name() == name; });
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const backend* b) { return b->name() == name; });
   return it == all.end() ? nullptr : *it;
 }
 

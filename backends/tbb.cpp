@@ -93,9 +93,7 @@ class tbb_arena final : public backend {
       if (slot < 0 || static_cast<unsigned>(slot) >= n_workers)
         throw run_error("tbb: a thread ran outside the arena's slots (index " +
                         std::to_string(slot) + ")");
-      const auto w = static_cast<unsigned>(slot);
-      slots.mark_ran(w);
-      task.accumulate(index_range{r.begin(), r.end()}, slots.partial(w));
+      slots.accumulate(static_cast<unsigned>(slot), index_range{r.begin(), r.end()});
     };
     arena.execute([&] {
       if (task.n == 0) return;

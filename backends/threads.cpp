@@ -38,10 +38,7 @@ run_report threads::execute(const reduce_task& task, const run_options& options,
     try {
       pins.pin_this_thread(w);
       detail::for_each_chunk(task.n, n_workers, w, options.sched, grain, cursor,
-                             [&](index_range r) {
-                               slots.mark_ran(w);
-                               task.accumulate(r, slots.partial(w));
-                             });
+                             [&](index_range r) { slots.accumulate(w, r); });
     } catch (...) {
       cursor.cancelled = true;
       error.capture(std::current_exception());

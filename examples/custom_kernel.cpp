@@ -1,10 +1,9 @@
 // A kernel defined outside parlab's kernels/, run on every backend the engine has: what a
 // program embedding parlab::engine writes. Counts the primes below n by trial division.
-#include <parlab/engine.hpp>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <parlab/engine.hpp>
 
 namespace {
 

@@ -22,11 +22,12 @@ huge_array_base::huge_array_base(std::size_t bytes) {
   if (bytes == 0) return;
   const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
   mapped_bytes_ = rounded + huge_page;  // slack to align the start to 2 MiB
-  mapping_ = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mapping_ =
+      mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapping_ == MAP_FAILED) {
     mapping_ = nullptr;
-    throw run_error("could not map " + std::to_string(bytes) + " bytes for kernel data: " +
-                    std::strerror(errno));
+    throw run_error("could not map " + std::to_string(bytes) +
+                    " bytes for kernel data: " + std::strerror(errno));
   }
   const auto addr = reinterpret_cast<std::uintptr_t>(mapping_);
   aligned_ = reinterpret_cast<void*>((addr + huge_page - 1) / huge_page * huge_page);
@@ -56,9 +57,8 @@ huge_array_base& huge_array_base::operator=(huge_array_base&& other) noexcept {
 }
 
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
-  const unsigned workers =
-      static_cast<unsigned>(std::clamp<std::size_t>(n / (std::size_t{1} << 16), 1,
-                                                    std::max(1U, std::thread::hardware_concurrency())));
+  const unsigned workers = static_cast<unsigned>(std::clamp<std::size_t>(
+      n / (std::size_t{1} << 16), 1, std::max(1U, std::thread::hardware_concurrency())));
   std::vector<std::jthread> pool;
   for (unsigned w = 1; w < workers; ++w)
     pool.emplace_back([&fill, r = detail::static_block(n, workers, w)] { fill(r); });

@@ -36,7 +36,8 @@ class io_kernel final : public typed_kernel<std::uint64_t> {
     std::mt19937_64 gen(values.count("seed"));
     std::uniform_real_distribution<double> u(-1.0, 1.0);
     waits_ns_.assign(values.count("tasks"), 0);
-    for (auto& w : waits_ns_) w = static_cast<std::int64_t>(std::llround(duration_ * (1 + jitter * u(gen)) * 1e9));
+    for (auto& w : waits_ns_)
+      w = static_cast<std::int64_t>(std::llround(duration_ * (1 + jitter * u(gen)) * 1e9));
   }
 
   std::uint64_t body(index_range r) const override {
@@ -56,8 +57,8 @@ class io_kernel final : public typed_kernel<std::uint64_t> {
     return a + b;
   }
   verdict check(const std::uint64_t& done) const override {
-    return {done == waits_ns_.size(), std::to_string(done) + " of " +
-                                          std::to_string(waits_ns_.size()) + " tasks completed"};
+    return {done == waits_ns_.size(),
+            std::to_string(done) + " of " + std::to_string(waits_ns_.size()) + " tasks completed"};
   }
   work_amount work() const override { return {0, 0, static_cast<double>(waits_ns_.size())}; }
   double ideal_seconds(unsigned workers) const override {

@@ -18,7 +18,8 @@ std::span<const kernel_entry> kernels() {
 
 const kernel_entry* find_kernel(std::string_view name) {
   const auto all = kernels();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const kernel_entry& k) { return k.name == name; });
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const kernel_entry& k) { return k.name == name; });
   return it == all.end() ? nullptr : &*it;
 }
 

@@ -25,7 +25,8 @@ constexpr std::uint64_t triangle(std::uint64_t n) {
   return n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
 }
 
-PARLAB_HOT_LOOP std::uint64_t stream_sum(const std::int64_t* a, std::size_t begin, std::size_t end) {
+PARLAB_HOT_LOOP std::uint64_t stream_sum(const std::int64_t* a, std::size_t begin,
+                                         std::size_t end) {
   std::uint64_t s = 0;
   for (std::size_t i = begin; i < end; ++i) s += static_cast<std::uint64_t>(a[i]);
   return s;
@@ -53,7 +54,8 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   }
   std::vector<param_spec> params() const override {
     return {{"size", param_kind::size, 1e8, "elements in the array (int64)", 0},
-            {"intensity", param_kind::count, 0, "mixing rounds per element: 0 streams memory, 64+ is compute-bound", 0}};
+            {"intensity", param_kind::count, 0,
+             "mixing rounds per element: 0 streams memory, 64+ is compute-bound", 0}};
   }
 
   void prepare(const param_values& values) override {

@@ -41,11 +41,14 @@ std::string cpu_model() {
 // The active choice of a sysfs "a [b] c" setting, such as transparent_hugepage/enabled.
 std::string bracketed(const std::string& line) {
   const auto open = line.find('['), close = line.find(']');
-  return open == std::string::npos || close == std::string::npos ? line : line.substr(open + 1, close - open - 1);
+  return open == std::string::npos || close == std::string::npos
+             ? line
+             : line.substr(open + 1, close - open - 1);
 }
 
 std::string turbo_state() {
-  if (const std::string v = read_first_line("/sys/devices/system/cpu/intel_pstate/no_turbo"); !v.empty())
+  if (const std::string v = read_first_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
+      !v.empty())
     return v == "0" ? "on" : "off";
   if (const std::string v = read_first_line("/sys/devices/system/cpu/cpufreq/boost"); !v.empty())
     return v == "1" ? "on" : "off";
@@ -129,7 +132,8 @@ std::size_t last_level_cache_bytes() {
 unsigned active_threads() {
   std::error_code ec;
   unsigned n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task", ec)) ++n;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task", ec))
+    ++n;
   return n;
 }
 
@@ -167,8 +171,10 @@ json machine_facts() {
   uname(&u);
   const cpu_allowance cpus = usable_cpus();
   std::string affinity;
-  for (int c : detail::allowed_cpus()) affinity += (affinity.empty() ? "" : ",") + std::to_string(c);
-  const std::string governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  for (int c : detail::allowed_cpus())
+    affinity += (affinity.empty() ? "" : ",") + std::to_string(c);
+  const std::string governor =
+      read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   return {
       {"hostname", u.nodename},
       {"kernel", std::string(u.sysname) + " " + u.release},
@@ -181,7 +187,8 @@ json machine_facts() {
       {"topology", topology_facts()},
       {"governor", governor.empty() ? "unknown" : governor},
       {"turbo", turbo_state()},
-      {"transparent_hugepages", bracketed(read_first_line("/sys/kernel/mm/transparent_hugepage/enabled"))},
+      {"transparent_hugepages",
+       bracketed(read_first_line("/sys/kernel/mm/transparent_hugepage/enabled"))},
       {"pid", getpid()},
       {"main_thread_id", static_cast<long>(syscall(SYS_gettid))},
       {"active_threads", active_threads()},

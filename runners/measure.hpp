@@ -9,7 +9,7 @@ struct measure_options {
   unsigned reps = 5;
   unsigned warmup = 1;
   run_options run;
-  unsigned cores = 1;  // CPUs this process may use, for the oversubscribed flag
+  unsigned cores = 1;             // CPUs this process may use, for the oversubscribed flag
   double read_bandwidth_gbs = 0;  // probed in this run; 0 when not measured
 };
 

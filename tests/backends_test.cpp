@@ -41,7 +41,8 @@ TEST_P(backend_matrix, sums_every_edge_size_exactly) {
             return s;
           },
           std::plus<>{});
-      EXPECT_EQ(r.value, triangle(n)) << name << " t=" << threads << " n=" << n << " grain=" << grain;
+      EXPECT_EQ(r.value, triangle(n))
+          << name << " t=" << threads << " n=" << n << " grain=" << grain;
       const unsigned max_workers = name == "seq" ? 1 : threads;
       EXPECT_LE(r.report.workers_seen, max_workers);
       EXPECT_LE(r.report.workers_seen, n);
@@ -230,7 +231,9 @@ TEST_P(pinned, workers_run_where_they_were_placed_and_the_caller_is_unpinned) {
         const int cpu = sched_getcpu();
         return seen{std::uint64_t{1} << cpu, cpu == order[range.begin / 1000] ? 0U : 1U};
       },
-      [](seen a, seen c) { return seen{a.cpus | c.cpus, a.misplaced + c.misplaced}; });
+      [](seen a, seen c) {
+        return seen{a.cpus | c.cpus, a.misplaced + c.misplaced};
+      });
   EXPECT_EQ(r.value.cpus & ~expected, 0U) << GetParam();
   if (GetParam() != "tbb") {  // TBB's static_partitioner may give a block to another slot
     EXPECT_EQ(r.value.cpus, expected) << GetParam();
@@ -242,7 +245,6 @@ TEST_P(pinned, workers_run_where_they_were_placed_and_the_caller_is_unpinned) {
   b->release();
 }
 
-INSTANTIATE_TEST_SUITE_P(all, pinned,
-                         testing::Values("threads", "tbb", "omp", "fork", "forkpool"));
+INSTANTIATE_TEST_SUITE_P(all, pinned, testing::Values("threads", "tbb", "omp", "fork", "forkpool"));
 
 }  // namespace

@@ -21,12 +21,34 @@ using namespace parlab::runner;
 namespace fs = std::filesystem;
 
 // The record fields of docs/RUNNER.md, in order: the CSV header and the JSON record keys.
-const std::vector<std::string> documented_fields{
-    "kernel",          "backend",        "threads",    "cores",   "oversubscribed", "params",
-    "schedule",        "grain",          "pin",        "reps",    "median_s",       "min_s",
-    "max_s",           "stddev_s",       "cv",         "speedup", "efficiency",     "throughput",
-    "throughput_unit", "gelem_per_s", "bandwidth_fraction", "karp_flatt", "ideal_s", "workers_seen",   "verified",
-    "noisy",           "warmup_problem", "detail"};
+const std::vector<std::string> documented_fields{"kernel",
+                                                 "backend",
+                                                 "threads",
+                                                 "cores",
+                                                 "oversubscribed",
+                                                 "params",
+                                                 "schedule",
+                                                 "grain",
+                                                 "pin",
+                                                 "reps",
+                                                 "median_s",
+                                                 "min_s",
+                                                 "max_s",
+                                                 "stddev_s",
+                                                 "cv",
+                                                 "speedup",
+                                                 "efficiency",
+                                                 "throughput",
+                                                 "throughput_unit",
+                                                 "gelem_per_s",
+                                                 "bandwidth_fraction",
+                                                 "karp_flatt",
+                                                 "ideal_s",
+                                                 "workers_seen",
+                                                 "verified",
+                                                 "noisy",
+                                                 "warmup_problem",
+                                                 "detail"};
 
 const std::vector<std::string> documented_fit_fields{"backend",
                                                      "best_speedup",

@@ -66,7 +66,9 @@ class typed_kernel : public kernel {
     t.partial_size = sizeof(Partial);
     t.identity = [this](void* p) { store(p, identity()); };
     t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };
-    t.combine = [this](void* into, const void* from) { store(into, combine(load(into), load(from))); };
+    t.combine = [this](void* into, const void* from) {
+      store(into, combine(load(into), load(from)));
+    };
     return t;
   }
   [[nodiscard]] verdict verify(const void* partial) const final { return check(load(partial)); }
