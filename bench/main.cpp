@@ -151,7 +151,13 @@ int main(int argc, char** argv) {
   // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
   prepared store;
   register_suite(g, store);
-  benchmark::RunSpecifiedBenchmarks();
+  if (benchmark::RunSpecifiedBenchmarks() == 0) {
+    std::fprintf(
+        stderr,
+        "parlab_bench: no benchmark matches the filter (--benchmark_list_tests lists them)\n");
+    benchmark::Shutdown();
+    return 2;
+  }
   benchmark::Shutdown();
   return 0;
 }
