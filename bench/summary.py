@@ -337,7 +337,7 @@ def main():
     if errors:
         out.append("Benchmarks that failed (error, or a result that did not verify):")
         out += [f"  {e}" for e in errors]
-    text = "\n".join(out) + "\n"
+    text = "\n".join(line.rstrip() for line in out) + "\n"
     print(text, end="")
     if args.out:
         with open(args.out, "w") as f:
