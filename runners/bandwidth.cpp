@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "backends/chunking.hpp"
 #include "parlab/error.hpp"
 #include "parlab/hot_loop.hpp"
 #include "parlab/huge_array.hpp"
@@ -21,12 +22,11 @@ PARLAB_HOT_LOOP std::uint64_t load_sum(const std::int64_t* a, std::size_t n) {
   return s;
 }
 
-// Block w of `workers` near-equal contiguous blocks, as the static schedules cut them.
+// Block w of `workers` contiguous blocks, cut as the static schedules cut them.
 std::span<const std::int64_t> block(std::span<const std::int64_t> data, unsigned workers,
                                     unsigned w) {
-  const std::size_t q = data.size() / workers, r = data.size() % workers;
-  const std::size_t begin = w * q + std::min<std::size_t>(w, r);
-  return data.subspan(begin, q + (w < r ? 1 : 0));
+  const index_range r = detail::static_block(data.size(), workers, w);
+  return data.subspan(r.begin, r.size());
 }
 
 }  // namespace
