@@ -12,6 +12,7 @@ json to_json(const record& r) {
       {"backend", r.backend},
       {"threads", r.threads},
       {"cores", r.cores},
+      {"cpu_limit", r.cpu_limit},
       {"oversubscribed", r.oversubscribed},
       {"params", r.params},
       {"schedule", r.schedule},

@@ -35,6 +35,7 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
   r.backend = std::string(b.name());
   r.threads = b.name() == "seq" ? 1 : options.run.threads;
   r.cores = options.cores;
+  r.cpu_limit = options.cpu_limit;
   r.oversubscribed = r.threads > options.cores;
   r.params = params;
   r.schedule = std::string(to_string(options.run.sched));

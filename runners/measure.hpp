@@ -9,8 +9,10 @@ struct measure_options {
   unsigned reps = 5;
   unsigned warmup = 1;
   run_options run;
-  unsigned cores = 1;             // CPUs this process may use, for the oversubscribed flag
-  double read_bandwidth_gbs = 0;  // probed in this run; 0 when not measured
+  unsigned cores = 1;
+  std::string cpu_limit = "none";  // what bounds `cores`: none, affinity or cgroup             //
+                                   // CPUs this process may use, for the oversubscribed flag
+  double read_bandwidth_gbs = 0;   // probed in this run; 0 when not measured
 };
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up

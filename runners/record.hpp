@@ -9,7 +9,8 @@ struct record {
   std::string kernel;
   std::string backend;
   unsigned threads = 0;
-  unsigned cores = 0;  // CPUs this process may use
+  unsigned cores = 0;     // CPUs this process may use
+  std::string cpu_limit;  // what bounds `cores`: none, affinity or cgroup
   bool oversubscribed = false;
   std::string params;  // "size=100000000 intensity=0"
   std::string schedule;

@@ -163,7 +163,9 @@ class sweep_runner {
     rep_ = make_sinks(o, files_);
     m_.reps = o.reps;
     m_.warmup = o.warmup;
-    m_.cores = usable_cpus().cpus;
+    const cpu_allowance cpus = usable_cpus();
+    m_.cores = cpus.cpus;
+    m_.cpu_limit = cpus.limited_by;
     m_.run.sched = o.sched;
     m_.run.grain = o.grain;
     m_.run.pin = o.pin;

@@ -21,33 +21,20 @@ using namespace parlab::runner;
 namespace fs = std::filesystem;
 
 // The record fields of docs/RUNNER.md, in order: the CSV header and the JSON record keys.
-const std::vector<std::string> documented_fields{"kernel",
-                                                 "backend",
-                                                 "threads",
-                                                 "cores",
-                                                 "oversubscribed",
-                                                 "params",
-                                                 "schedule",
-                                                 "grain",
-                                                 "pin",
-                                                 "reps",
-                                                 "median_s",
-                                                 "min_s",
-                                                 "max_s",
-                                                 "stddev_s",
-                                                 "cv",
-                                                 "speedup",
-                                                 "efficiency",
-                                                 "throughput",
-                                                 "throughput_unit",
-                                                 "gelem_per_s",
-                                                 "bandwidth_fraction",
-                                                 "karp_flatt",
-                                                 "ideal_s",
-                                                 "workers_seen",
-                                                 "verified",
-                                                 "noisy",
-                                                 "warmup_problem",
+const std::vector<std::string> documented_fields{"kernel",       "backend",
+                                                 "threads",      "cores",
+                                                 "cpu_limit",    "oversubscribed",
+                                                 "params",       "schedule",
+                                                 "grain",        "pin",
+                                                 "reps",         "median_s",
+                                                 "min_s",        "max_s",
+                                                 "stddev_s",     "cv",
+                                                 "speedup",      "efficiency",
+                                                 "throughput",   "throughput_unit",
+                                                 "gelem_per_s",  "bandwidth_fraction",
+                                                 "karp_flatt",   "ideal_s",
+                                                 "workers_seen", "verified",
+                                                 "noisy",        "warmup_problem",
                                                  "detail"};
 
 const std::vector<std::string> documented_fit_fields{"backend",
@@ -111,6 +98,7 @@ record sample(const std::string& backend, unsigned threads, double speedup) {
   r.params = "size=1000 intensity=0";
   r.schedule = "static";
   r.reps = 3;
+  r.cpu_limit = "none";
   r.samples_s = {0.3, 0.2, 0.1};
   r.median_s = 0.2;
   r.speedup = speedup;
@@ -141,7 +129,7 @@ TEST(csv_reporter, header_is_the_documented_fields_then_one_line_per_record) {
   const std::vector<std::string> l = lines(f.text());
   ASSERT_EQ(l.size(), 3U);
   EXPECT_EQ(split_csv_header(l[0]), documented_fields);
-  EXPECT_EQ(l[1].rfind("sum,seq,1,2,false,size=1000 intensity=0,static,", 0), 0U) << l[1];
+  EXPECT_EQ(l[1].rfind("sum,seq,1,2,none,false,size=1000 intensity=0,static,", 0), 0U) << l[1];
   EXPECT_NE(l[2].find(",true,false,false,"), std::string::npos) << l[2];
 }
 

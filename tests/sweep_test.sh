@@ -42,7 +42,7 @@ one_line_error() {  # one_line_error NAME pattern parlab-arguments...
 }
 
 backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / {n++} END {print n}')
-header="kernel,backend,threads,cores,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,workers_seen,verified,noisy,warmup_problem,detail"
+header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,workers_seen,verified,noisy,warmup_problem,detail"
 
 # ---- the done-when command, small: CSV to a file, and an SVG gnuplot really wrote ----
 if run csv 0 "$parlab" sweep -k sum -b all -t 1,2,3 --size 1e6 --reps 2 --plot s.svg --format csv -o s.csv; then
@@ -141,7 +141,7 @@ fi
 
 # ---- every measurement flag with good values reaches the record ----
 if run good-flags 0 "$parlab" run -k sum -b threads,omp -t 2 --size 4K --reps 1 --warmup 0 --schedule dynamic --grain 1Ki --pin compact --timeout 1min --format csv; then
-  has good-flags good-flags.out "^sum,threads,2,[0-9]+,(true|false),size=4000 intensity=0,dynamic,1024,compact: [0-9]"
+  has good-flags good-flags.out "^sum,threads,2,[0-9]+,(none|affinity|cgroup),(true|false),size=4000 intensity=0,dynamic,1024,compact: [0-9]"
   has good-flags good-flags.out "^sum,omp,2,"
 fi
 if run good-flags-2 0 "$parlab" run -k sum -b tbb -t 1..2 --size 1e4 --reps 3 --warmup 2 --schedule guided --pin spread --format json; then
