@@ -14,14 +14,21 @@
 
 namespace parlab::bench {
 
-// One prepared kernel instance, shared by every backend measured on the same parameters.
+// One prepared kernel instance and its task, shared by every backend measured on the same
+// parameters. The task is kept too: forkpool keeps its processes for as long as it is handed
+// the same task, so a new task per Google Benchmark call would time a new pool's first runs.
 class kernel_cache {
  public:
-  kernel& get(const kernel_entry& entry, const param_values& values);
+  struct prepared_kernel {
+    const kernel& k;
+    const reduce_task& task;
+  };
+  prepared_kernel get(const kernel_entry& entry, const param_values& values);
 
  private:
   std::string key_;
   std::unique_ptr<kernel> kernel_;
+  reduce_task task_;
 };
 
 // a[i] = i over n int64 in a huge-page mapping first-touched in parallel, the layout the sum

@@ -28,8 +28,7 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
                 prepared& store) {
   try {
     if (!c.beside_baselines) store.data.release();
-    const kernel& k = store.kernels.get(*c.kernel, c.values);
-    const reduce_task task = k.task();
+    const auto [k, task] = store.kernels.get(*c.kernel, c.values);
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
     const run_options options{.threads = threads};
