@@ -33,7 +33,7 @@ class pinning {
 
    private:
     bool saved_ = false;
-    cpu_set_t mask_{};
+    cpu_set_t mask_;  // filled only when saved_: zeroing 128 bytes per run showed in profiles
   };
 
  private:
