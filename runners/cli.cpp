@@ -72,13 +72,13 @@ std::vector<std::string> parse_backends(const std::string& text, const std::stri
   return out;
 }
 
+// The choice whose to_string() is `value`: the names printed in records are the names accepted.
 template <class E>
-E parse_choice(std::string_view flag, const std::string& value,
-               std::initializer_list<std::pair<std::string_view, E>> choices) {
+E parse_choice(std::string_view flag, const std::string& value, std::initializer_list<E> choices) {
   std::string accepted;
-  for (const auto& [name, e] : choices) {
-    if (name == value) return e;
-    accepted += (accepted.empty() ? "" : "|") + std::string(name);
+  for (const E e : choices) {
+    if (to_string(e) == value) return e;
+    accepted += (accepted.empty() ? "" : "|") + std::string(to_string(e));
   }
   bad(flag, value, accepted);
 }
@@ -260,15 +260,11 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   const auto warmup = checked("--warmup", raw.warmup, parse_count);
   if (warmup > 100000) bad("--warmup", raw.warmup, "a whole number from 0 to 100000");
   o.warmup = static_cast<unsigned>(warmup);
-  o.sched = parse_choice<schedule>("--schedule", raw.schedule,
-                                   {{"static", schedule::static_},
-                                    {"dynamic", schedule::dynamic},
-                                    {"guided", schedule::guided}});
+  o.sched = parse_choice("--schedule", raw.schedule,
+                         {schedule::static_, schedule::dynamic, schedule::guided});
   o.grain = checked("--grain", raw.grain, parse_size);
-  o.pin = parse_choice<pin_policy>("--pin", raw.pin,
-                                   {{"none", pin_policy::none},
-                                    {"compact", pin_policy::compact},
-                                    {"spread", pin_policy::spread}});
+  o.pin =
+      parse_choice("--pin", raw.pin, {pin_policy::none, pin_policy::compact, pin_policy::spread});
   if (!raw.timeout.empty()) {
     o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
     o.timeout_text = raw.timeout;
@@ -276,10 +272,8 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   }
   o.weak = raw.weak;
   const std::string format = raw.format.empty() ? "table" : raw.format;
-  o.format = parse_choice<output_format>("--format", format,
-                                         {{"table", output_format::table},
-                                          {"csv", output_format::csv},
-                                          {"json", output_format::json_doc}});
+  o.format = parse_choice("--format", format,
+                          {output_format::table, output_format::csv, output_format::json_doc});
   o.output = raw.output;
   o.csv_file = raw.csv;
   o.json_file = raw.json;

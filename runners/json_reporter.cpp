@@ -6,6 +6,18 @@
 
 namespace parlab::runner {
 
+std::string_view to_string(output_format f) {
+  switch (f) {
+    case output_format::table:
+      return "table";
+    case output_format::csv:
+      return "csv";
+    case output_format::json_doc:
+      return "json";
+  }
+  return "?";
+}
+
 json to_json(const record& r) {
   return {
       {"kernel", r.kernel},

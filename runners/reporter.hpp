@@ -30,6 +30,7 @@ class reporter {
 };
 
 enum class output_format { table, csv, json_doc };
+std::string_view to_string(output_format f);  // "table", "csv", "json"
 
 // out is stdout or a file opened by the caller; colour only when out is a terminal.
 std::unique_ptr<reporter> make_table_reporter(std::FILE* out, bool colour);

@@ -35,9 +35,7 @@ json to_json(const sweep_options& o) {
           {"pin", to_string(o.pin)},
           {"timeout_s", o.timeout_s},
           {"weak", o.weak},
-          {"format", o.format == output_format::table ? "table"
-                     : o.format == output_format::csv ? "csv"
-                                                      : "json"},
+          {"format", to_string(o.format)},
           {"output", o.output},
           {"csv", o.csv_file},
           {"json", o.json_file},
