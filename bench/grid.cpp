@@ -2,14 +2,11 @@
 
 #include <algorithm>
 
+#include "runners/units.hpp"
+
 namespace parlab::bench {
 
-std::vector<unsigned> thread_counts(unsigned cores) {
-  std::vector<unsigned> out;
-  for (unsigned t = 1; t < cores; t *= 2) out.push_back(t);
-  out.push_back(std::max(1U, cores));
-  return out;
-}
+std::vector<unsigned> thread_counts(unsigned cores) { return runner::parse_threads("pow2", cores); }
 
 std::vector<std::size_t> sum_sizes(std::size_t max_size) {
   std::vector<std::size_t> out;
