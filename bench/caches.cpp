@@ -22,11 +22,7 @@ kernel_cache::prepared_kernel kernel_cache::get(const kernel_entry& entry,
 std::span<const std::int64_t> iota_cache::get(std::size_t n) {
   if (data_.size() != n) {
     data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
-    data_ = huge_array<std::int64_t>(n);
-    std::int64_t* a = data_.data();
-    first_touch(n, [a](index_range r) {
-      for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
-    });
+    data_ = iota_array(n);
   }
   return data_.span();
 }

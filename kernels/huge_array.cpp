@@ -65,4 +65,13 @@ void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
   fill(detail::static_block(n, workers, 0));
 }
 
+huge_array<std::int64_t> iota_array(std::size_t n) {
+  huge_array<std::int64_t> data(n);
+  std::int64_t* a = data.data();
+  first_touch(n, [a](index_range r) {
+    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
+  });
+  return data;
+}
+
 }  // namespace parlab

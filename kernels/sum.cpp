@@ -63,11 +63,8 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
     rounds_ = values.count("intensity");
     reference_.reset();
     if (n != data_.size()) {
-      data_ = huge_array<std::int64_t>(n);
-      std::int64_t* a = data_.data();
-      first_touch(n, [a](index_range r) {
-        for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
-      });
+      data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
+      data_ = iota_array(n);
     }
   }
 

@@ -80,11 +80,7 @@ double read_stream::pass() {
 double measure_read_bandwidth(std::size_t bytes, unsigned threads, int reps) {
   const std::size_t n = std::max<std::size_t>(bytes / sizeof(std::int64_t), 1);
   if (threads == 0) threads = usable_cpus().cpus;
-  huge_array<std::int64_t> data(n);
-  std::int64_t* a = data.data();
-  first_touch(n, [a](index_range r) {
-    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
-  });
+  const huge_array<std::int64_t> data = iota_array(n);
   read_stream stream(data.span(), threads);
   double best = stream.pass();
   for (int r = 1; r < reps; ++r) best = std::min(best, stream.pass());

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 
@@ -50,5 +51,9 @@ class huge_array : public huge_array_base {
 // partitioning as the static schedules, so each page is first touched by the core that will
 // read it (NUMA placement) and page faults are paid here, not in a timed run.
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill);
+
+// a[i] = i over n int64, in a huge_array first-touched in parallel: the sum kernel's data, and
+// what hand-written baselines and the bandwidth probe read, so that all see one layout.
+huge_array<std::int64_t> iota_array(std::size_t n);
 
 }  // namespace parlab
