@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "parlab/error.hpp"
@@ -13,6 +14,7 @@ namespace {
 struct timed_run {
   double seconds = 0;
   run_report report;
+  std::string verdict;  // what was expected and what came back
 };
 
 // One run, verified. Throws run_error on failure or a wrong result.
@@ -23,7 +25,7 @@ timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
-  return {took.count(), std::move(report)};
+  return {took.count(), std::move(report), v.detail};
 }
 
 }  // namespace
@@ -81,13 +83,13 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   try {
     for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, options.run, result);
     for (unsigned i = 0; i < options.reps; ++i) {
-      const timed_run t = run_once(k, task, b, options.run, result);
+      timed_run t = run_once(k, task, b, options.run, result);
       r.samples_s.push_back(t.seconds);
       r.workers_seen = std::max(r.workers_seen, t.report.workers_seen);
       r.pin = t.report.placement;
+      r.detail = std::move(t.verdict);
     }
     r.verified = true;
-    r.detail = k.verify(result.data()).detail;
   } catch (const std::exception& e) {
     r.verified = false;
     r.detail = e.what();
