@@ -33,7 +33,8 @@ class fork_processes final : public backend {
     const unsigned n_workers = options.threads;
     const std::size_t grain = effective_grain(task.n, n_workers, options.sched, options.grain);
     const std::size_t reports_at = sizeof(detail::chunk_cursor);
-    const std::size_t slots_at = round_up(reports_at + n_workers * sizeof(detail::child_report));
+    const std::size_t slots_at =
+        detail::partial_slots::round_up(reports_at + n_workers * sizeof(detail::child_report));
     detail::shared_mapping shared(
         slots_at + detail::partial_slots::bytes_needed(task.partial_size, n_workers));
     auto* cursor = new (shared.data()) detail::chunk_cursor;
@@ -64,11 +65,6 @@ class fork_processes final : public backend {
   }
 
  private:
-  static std::size_t round_up(std::size_t bytes) {
-    return (bytes + detail::partial_slots::line - 1) / detail::partial_slots::line *
-           detail::partial_slots::line;
-  }
-
   // The child's whole life; returns its exit status.
   static int run_worker(const reduce_task& task, const run_options& options, std::size_t grain,
                         unsigned w, detail::chunk_cursor& cursor,

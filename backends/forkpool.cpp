@@ -95,8 +95,7 @@ class process_pool {
   static std::size_t slots_offset(unsigned workers) {
     const std::size_t end =
         sizeof(pool_control) + workers * (sizeof(sem_t) + sizeof(detail::child_report));
-    return (end + detail::partial_slots::line - 1) / detail::partial_slots::line *
-           detail::partial_slots::line;
+    return detail::partial_slots::round_up(end);
   }
   static std::size_t layout_bytes(std::size_t partial_size, unsigned workers) {
     return slots_offset(workers) + detail::partial_slots::bytes_needed(partial_size, workers);

@@ -15,9 +15,11 @@ class partial_slots {
  public:
   static constexpr std::size_t line = 64;
 
-  static std::size_t stride(std::size_t partial_size) {
-    return line + (partial_size + line - 1) / line * line;
+  // bytes rounded up to whole cache lines: where slots may start in a larger shared block.
+  static constexpr std::size_t round_up(std::size_t bytes) {
+    return (bytes + line - 1) / line * line;
   }
+  static std::size_t stride(std::size_t partial_size) { return line + round_up(partial_size); }
   static std::size_t bytes_needed(std::size_t partial_size, unsigned workers) {
     return stride(partial_size) * workers;
   }
