@@ -47,8 +47,8 @@ std::size_t effective_grain(std::size_t n, unsigned threads, schedule s, std::si
 
 run_report backend::run(const reduce_task& task, const run_options& options, void* result) const {
   if (options.threads == 0) throw usage_error("a backend needs at least 1 thread");
-  if (!task.identity || !task.accumulate || !task.combine)
-    throw usage_error("reduce_task is missing its identity, accumulate or combine");
+  if (!task.identity || !task.evaluate || !task.accumulate || !task.combine)
+    throw usage_error("reduce_task is missing its identity, evaluate, accumulate or combine");
   try {
     return execute(task, options, result);
   } catch (const run_error&) {

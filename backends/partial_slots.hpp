@@ -42,31 +42,36 @@ class partial_slots {
   partial_slots(const partial_slots&) = delete;  // base_ may point into this object
   partial_slots& operator=(const partial_slots&) = delete;
 
-  // Every slot back to the identity, none marked as ran: before each run.
+  // No slot marked as ran: before each run. A slot's first chunk overwrites it (evaluate), so
+  // slots never hold the identity and a run makes no identity calls unless nothing ran.
   void reset() const {
-    for (unsigned w = 0; w < workers_; ++w) {
-      ran_flag(w) = 0;
-      task_.identity(partial(w));
-    }
+    for (unsigned w = 0; w < workers_; ++w) ran_flag(w) = 0;
   }
 
   void* partial(unsigned w) const { return base_ + std::size_t{w} * stride_ + line; }
   // Worker w runs the body over r into its own slot: what every backend does with a chunk.
   void accumulate(unsigned w, index_range r) const {
-    ran_flag(w) = 1;
-    task_.accumulate(r, partial(w));
+    if (ran_flag(w) == 0) {
+      ran_flag(w) = 1;
+      task_.evaluate(r, partial(w));
+    } else {
+      task_.accumulate(r, partial(w));
+    }
   }
   [[nodiscard]] bool ran(unsigned w) const { return ran_flag(w) != 0; }
 
-  // result = identity combined with every slot that ran, in worker order. Returns how many ran.
+  // result = every slot that ran combined in worker order, or the identity if none ran.
+  // Returns how many ran.
   unsigned combine_into(void* result) const {
-    task_.identity(result);
     unsigned seen = 0;
     for (unsigned w = 0; w < workers_; ++w) {
       if (!ran(w)) continue;
-      ++seen;
-      task_.combine(result, partial(w));
+      if (seen++ == 0)
+        std::memcpy(result, partial(w), task_.partial_size);
+      else
+        task_.combine(result, partial(w));
     }
+    if (seen == 0) task_.identity(result);
     return seen;
   }
 

@@ -15,9 +15,11 @@ class seq final : public backend {
 
  protected:
   run_report execute(const reduce_task& task, const run_options&, void* result) const override {
-    task.identity(result);
-    if (task.n == 0) return {0, {}};
-    task.accumulate(index_range{0, task.n}, result);
+    if (task.n == 0) {
+      task.identity(result);
+      return {0, {}};
+    }
+    task.evaluate(index_range{0, task.n}, result);
     return {1, {}};
   }
 };

@@ -53,6 +53,28 @@ TEST_P(backend_matrix, sums_every_edge_size_exactly) {
   }
 }
 
+// A min reduction has a non-zero identity: a worker's first chunk must overwrite its slot (not
+// combine with stale bytes), and an empty run must return the identity itself.
+TEST_P(backend_matrix, a_min_reduction_gets_its_identity_only_when_empty) {
+  const auto& [name, threads, sched] = GetParam();
+  const parlab::backend* b = parlab::find_backend(name);
+  constexpr std::uint64_t none = ~std::uint64_t{0};
+  for (std::size_t n : {0UL, 1UL, 97UL, 65537UL}) {
+    for (int rep = 0; rep < 2; ++rep) {  // a second run reuses forkpool's slots
+      const auto r = parlab::parallel_reduce(
+          *b, {.threads = threads, .sched = sched, .grain = 7}, n, none,
+          [](parlab::index_range range) {
+            std::uint64_t m = none;
+            for (std::size_t i = range.begin; i < range.end; ++i) m = std::min(m, 1000 - i % 997);
+            return m;
+          },
+          [](std::uint64_t x, std::uint64_t y) { return std::min(x, y); });
+      const std::uint64_t want = n == 0 ? none : n < 997 ? 1000 - (n - 1) : 4;
+      EXPECT_EQ(r.value, want) << name << " t=" << threads << " n=" << n << " rep=" << rep;
+    }
+  }
+}
+
 TEST_P(backend_matrix, kernels_verify) {
   const auto& [name, threads, sched] = GetParam();
   const parlab::backend* b = parlab::find_backend(name);

@@ -65,6 +65,7 @@ class typed_kernel : public kernel {
     t.version = next_task_version();
     t.partial_size = sizeof(Partial);
     t.identity = [this](void* p) { store(p, identity()); };
+    t.evaluate = [this](index_range r, void* p) { store(p, body(r)); };
     t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };
     t.combine = [this](void* into, const void* from) {
       store(into, combine(load(into), load(from)));

@@ -31,6 +31,10 @@ reduce_result<Partial> parallel_reduce(const backend& b, const run_options& opti
   task.version = next_task_version();
   task.partial_size = sizeof(Partial);
   task.identity = [&](void* p) { std::memcpy(p, &identity, sizeof identity); };
+  task.evaluate = [&](index_range r, void* p) {
+    Partial v = body(r);
+    std::memcpy(p, &v, sizeof v);
+  };
   task.accumulate = [&](index_range r, void* p) {
     Partial v = combine(load(p), body(r));
     std::memcpy(p, &v, sizeof v);

@@ -19,6 +19,9 @@ struct reduce_task {
   std::uint64_t version = 0;
   std::size_t partial_size = 0;  // bytes
   std::function<void(void* partial)> identity;
+  // partial = body(range): a worker's first chunk, which has nothing to combine with yet. It
+  // spares every run the identity and combine calls that identity-then-accumulate would cost.
+  std::function<void(index_range range, void* partial)> evaluate;
   // partial = combine(partial, body(range))
   std::function<void(index_range range, void* partial)> accumulate;
   // into = combine(into, from)
