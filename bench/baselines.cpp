@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <functional>
 #include <span>
@@ -232,6 +233,49 @@ void add(const char* impl, std::size_t n, unsigned round, unsigned threads, iota
             {"size", "round", "threads"}, {static_cast<std::int64_t>(n), round, threads});
 }
 
+// io's per-run fork written by hand: `workers` children forked per call, each sleeping to a
+// deadline `wait` after its own start, then _exit(). No engine at all: what it reaches is the
+// floor fork() itself sets on this machine for the engine's fork backend.
+void run_fork_waits(benchmark::State& state, unsigned workers, std::int64_t wait_ns) {
+  auto once = [&] {
+    std::vector<pid_t> pids;
+    pids.reserve(workers);
+    for (unsigned w = 0; w < workers; ++w) {
+      const pid_t pid = fork();
+      if (pid < 0) throw run_error(std::string("fork: ") + std::strerror(errno));
+      if (pid == 0) {
+        timespec deadline{};
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        const std::int64_t ns = deadline.tv_nsec + wait_ns;
+        deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+        deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
+        }
+        _exit(0);
+      }
+      pids.push_back(pid);
+    }
+    bool ok = true;
+    for (pid_t pid : pids) {
+      int status = 0;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    if (!ok) throw run_error("a forked child failed");
+  };
+  try {
+    once();  // untimed warm-up, as for the engine
+    for (auto _ : state) once();
+    state.SetItemsProcessed(static_cast<std::int64_t>(workers) * state.iterations());
+    state.counters["threads"] = workers;
+    state.counters["workers_seen"] = workers;
+    state.counters["ideal_s"] = static_cast<double>(wait_ns) * 1e-9;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
 }  // namespace
 
 std::span<const std::string_view> baseline_names() {
@@ -262,6 +306,15 @@ bool register_baseline(std::string_view impl, std::size_t n, unsigned round, uns
   else
     return false;
   return true;
+}
+
+void register_io_baseline(unsigned workers, int duration_ms, unsigned round) {
+  configure(benchmark::RegisterBenchmark("baseline_io/fork",
+                                         [workers, duration_ms](benchmark::State& state) {
+                                           run_fork_waits(state, workers,
+                                                          std::int64_t{duration_ms} * 1'000'000);
+                                         }),
+            {"tasks", "duration_ms", "round", "threads"}, {workers, duration_ms, round, workers});
 }
 
 }  // namespace parlab::bench

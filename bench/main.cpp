@@ -77,9 +77,12 @@ void register_io(const grid& g, prepared& store) {
   for (unsigned t : thread_counts(g.cores))
     for (const backend* b : backends())
       if (t != g.io_workers && runs_at(*b, t)) register_engine(io_case(10, 0), *b, t, store);
-  for (unsigned round = 0; round < g.rounds; ++round)
-    for (const backend* b : backends())
+  for (unsigned round = 0; round < g.rounds; ++round) {
+    for (const backend* b : backends()) {
+      if (b->name() == "fork") register_io_baseline(g.io_workers, 100, round);
       if (runs_at(*b, g.io_workers)) register_engine(io_case(100, round), *b, g.io_workers, store);
+    }
+  }
 }
 
 // A kernel added later is measured with its defaults over the thread grid, with no code here.

@@ -44,6 +44,10 @@ std::span<const std::string_view> baseline_names();
 // others by name; "" when none.
 std::string_view own_baseline(std::string_view backend);
 
+// "baseline_io/fork/tasks:W/duration_ms:D/round:R/threads:W/real_time": W children forked per
+// call, each waiting D ms, by hand: the floor fork() sets for io on the fork backend.
+void register_io_baseline(unsigned workers, int duration_ms, unsigned round);
+
 // "bandwidth_probe/size:N/round:R/threads:T/real_time": a pure load stream over the same array.
 void register_probe(std::size_t n, unsigned round, unsigned threads, iota_cache& data);
 
