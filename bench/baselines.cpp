@@ -150,6 +150,18 @@ class raw_threads {
   std::vector<slot> partials_;
 };
 
+// Waits for every child; throws if any did not exit with 0.
+void reap_all(const std::vector<pid_t>& pids) {
+  bool ok = true;
+  for (pid_t pid : pids) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  if (!ok) throw run_error("a forked child failed");
+}
+
 // Children forked per call read the parent's private huge-page data and write their partial to a
 // MAP_SHARED slot, then _exit(): nothing else is safe in the child of a threaded parent.
 class raw_fork {
@@ -181,14 +193,7 @@ class raw_fork {
 
  private:
   outcome collect() {
-    bool ok = true;
-    for (pid_t pid : pids_) {
-      int status = 0;
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
-    if (!ok) throw run_error("a forked child failed");
+    reap_all(pids_);
     std::uint64_t s = 0;
     for (unsigned w = 0; w < threads_; ++w) s += slots_[w].sum;
     return {s, threads_};
@@ -255,14 +260,7 @@ void run_fork_waits(benchmark::State& state, unsigned workers, std::int64_t wait
       }
       pids.push_back(pid);
     }
-    bool ok = true;
-    for (pid_t pid : pids) {
-      int status = 0;
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
-    if (!ok) throw run_error("a forked child failed");
+    reap_all(pids);
   };
   try {
     once();  // untimed warm-up, as for the engine
