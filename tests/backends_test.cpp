@@ -207,6 +207,26 @@ TEST(forkpool_backend, reuses_its_workers_for_one_task_and_reforks_for_the_next)
 
 INSTANTIATE_TEST_SUITE_P(all, process_backend, testing::Values("fork", "forkpool"));
 
+// A hand-built task missing one of its functions is a usage error on every backend, before
+// anything runs: a backend would otherwise call an empty std::function inside a worker.
+TEST(reduce_task, a_missing_function_is_a_usage_error) {
+  parlab::reduce_task task;
+  task.n = 10;
+  task.partial_size = sizeof(std::uint64_t);
+  task.identity = [](void*) {};
+  task.accumulate = [](parlab::index_range, void*) {};
+  task.combine = [](void*, const void*) {};  // evaluate left out
+  std::uint64_t result = 0;
+  for (const parlab::backend* b : parlab::backends()) {
+    try {
+      (void)b->run(task, {.threads = 2}, &result);
+      ADD_FAILURE() << b->name() << " ran a task with no evaluate";
+    } catch (const parlab::usage_error& e) {
+      EXPECT_NE(std::string(e.what()).find("evaluate"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(registry, names_are_unique_and_match) {
   for (const parlab::kernel_entry& e : parlab::kernels()) EXPECT_EQ(e.make()->name(), e.name);
   EXPECT_EQ(parlab::backends().size(), 6U);
