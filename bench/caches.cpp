@@ -1,5 +1,9 @@
 #include "bench/caches.hpp"
 
+#include <cstdio>
+
+#include "bench/settle.hpp"
+
 namespace parlab::bench {
 
 kernel_cache::prepared_kernel kernel_cache::get(const kernel_entry& entry,
@@ -9,6 +13,7 @@ kernel_cache::prepared_kernel kernel_cache::get(const kernel_entry& entry,
   if (key != key_ || !kernel_) {
     for (const backend* b : backends()) b->release();  // nothing may outlive the old task
     task_ = reduce_task{};
+    if (kernel_) freed_ += static_cast<std::size_t>(kernel_->work().bytes);
     kernel_.reset();  // free the old data before the new is allocated
     key_.clear();
     fresh->prepare(values);
@@ -21,10 +26,26 @@ kernel_cache::prepared_kernel kernel_cache::get(const kernel_entry& entry,
 
 std::span<const std::int64_t> iota_cache::get(std::size_t n) {
   if (data_.size() != n) {
-    data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
+    release();  // free the old data before the new is allocated
     data_ = iota_array(n);
   }
   return data_.span();
+}
+
+void iota_cache::release() {
+  freed_ += data_.size() * sizeof(std::int64_t);
+  data_ = huge_array<std::int64_t>();
+}
+
+void prepared::settle_if_freed(const std::string& next) {
+  const std::size_t freed = data.take_freed() + kernels.take_freed();
+  if (freed < settle_after_bytes) return;
+  const settle_report r = wait_until_settled(cores);
+  std::fprintf(stderr,
+               "bench: %.1f GB freed before %s; waited %.1f s for the machine to settle (%u "
+               "stalls of all CPUs, %.0f ms in all)%s\n",
+               static_cast<double>(freed) / 1e9, next.c_str(), r.waited_s, r.stalls, r.stalled_ms,
+               r.settled ? "" : ", still stalling: figures after this are noisy");
 }
 
 }  // namespace parlab::bench

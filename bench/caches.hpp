@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "parlab/huge_array.hpp"
 #include "parlab/kernel.hpp"
@@ -24,8 +25,11 @@ class kernel_cache {
     const reduce_task& task;
   };
   prepared_kernel get(const kernel_entry& entry, const param_values& values);
+  // Bytes of kernel data freed since the last call (the bytes a run reads, as the kernel says).
+  std::size_t take_freed() { return std::exchange(freed_, 0); }
 
  private:
+  std::size_t freed_ = 0;
   std::string key_;
   std::unique_ptr<kernel> kernel_;
   reduce_task task_;
@@ -36,16 +40,22 @@ class kernel_cache {
 class iota_cache {
  public:
   std::span<const std::int64_t> get(std::size_t n);
-  void release() { data_ = huge_array<std::int64_t>(); }
+  void release();
+  std::size_t take_freed() { return std::exchange(freed_, 0); }
 
  private:
   huge_array<std::int64_t> data_;
+  std::size_t freed_ = 0;
 };
 
 // Everything prepared that outlives one benchmark call.
 struct prepared {
   iota_cache data;
   kernel_cache kernels;
+  unsigned cores = 1;
+  // Before `next` is timed: if gigabytes were freed since the last check, waits until the
+  // machine stops stalling (bench/settle.hpp) and says so on stderr.
+  void settle_if_freed(const std::string& next);
 };
 
 }  // namespace parlab::bench

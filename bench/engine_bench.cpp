@@ -29,6 +29,7 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
   try {
     if (!c.beside_baselines) store.data.release();
     const auto [k, task] = store.kernels.get(*c.kernel, c.values);
+    store.settle_if_freed(c.family + "/" + std::string(b.name()));
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
     const run_options options{.threads = threads};

@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
   add_machine_context();
   // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
   prepared store;
+  store.cores = g.cores;
   register_suite(g, store);
   if (benchmark::RunSpecifiedBenchmarks() == 0) {
     std::fprintf(
