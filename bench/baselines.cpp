@@ -16,8 +16,10 @@
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <span>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "bench/grid.hpp"
@@ -209,6 +211,8 @@ template <class Impl>
 void run_baseline(benchmark::State& state, iota_cache& data, std::size_t n, unsigned threads) {
   try {
     Impl impl(data.get(n), threads);
+    std::optional<iota_cache::children_see_data> children_see;  // see iota_cache
+    if constexpr (std::is_same_v<Impl, raw_fork>) children_see.emplace(data);
     outcome last = impl();  // untimed warm-up, as for the engine
     for (auto _ : state) {
       last = impl();

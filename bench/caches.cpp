@@ -1,8 +1,14 @@
 #include "bench/caches.hpp"
 
+#include <sys/mman.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "bench/settle.hpp"
+#include "parlab/error.hpp"
 
 namespace parlab::bench {
 
@@ -28,9 +34,25 @@ std::span<const std::int64_t> iota_cache::get(std::size_t n) {
   if (data_.size() != n) {
     release();  // free the old data before the new is allocated
     data_ = iota_array(n);
+    if (!inherit(false))
+      throw run_error(std::string("madvise on the baselines' array: ") + std::strerror(errno));
   }
   return data_.span();
 }
+
+bool iota_cache::inherit(bool by_children) const noexcept {
+  if (data_.size() == 0) return true;
+  const std::size_t page = 4096;
+  const std::size_t bytes = (data_.size() * sizeof(std::int64_t) + page - 1) / page * page;
+  return madvise(data_.data(), bytes, by_children ? MADV_DOFORK : MADV_DONTFORK) == 0;
+}
+
+iota_cache::children_see_data::children_see_data(const iota_cache& cache) : cache_(cache) {
+  if (!cache_.inherit(true))
+    throw run_error(std::string("madvise on the baselines' array: ") + std::strerror(errno));
+}
+
+iota_cache::children_see_data::~children_see_data() { cache_.inherit(false); }
 
 void iota_cache::release() {
   freed_ += data_.size() * sizeof(std::int64_t);

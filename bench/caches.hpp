@@ -37,13 +37,29 @@ class kernel_cache {
 
 // a[i] = i over n int64 in a huge-page mapping first-touched in parallel, the layout the sum
 // kernel uses (PITFALLS.md: what makes per-run fork fast): what baselines and the probe read.
+// It is MADV_DONTFORK: a fork copies a page-table page per 2 MiB the parent holds, and the
+// engine's fork children, which never read this array, would pay for it (at 2e8, 2 x 1.6 GB
+// made per-run fork 0.84 of threads instead of 0.90 in `parlab run`). Only the fork baseline's
+// children see it, inside a children_see_data scope.
 class iota_cache {
  public:
   std::span<const std::int64_t> get(std::size_t n);
   void release();
+  class children_see_data {
+   public:
+    explicit children_see_data(const iota_cache& cache);
+    ~children_see_data();
+    children_see_data(const children_see_data&) = delete;
+    children_see_data& operator=(const children_see_data&) = delete;
+
+   private:
+    const iota_cache& cache_;
+  };
   std::size_t take_freed() { return std::exchange(freed_, 0); }
 
  private:
+  // Whether children forked from now on map the array; false if madvise failed.
+  bool inherit(bool by_children) const noexcept;
   huge_array<std::int64_t> data_;
   std::size_t freed_ = 0;
 };

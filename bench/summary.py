@@ -170,7 +170,9 @@ def vs_own(s, out):
     return grid_table(
         s, "Per-call overhead: engine time / its own raw baseline (target <= 1.5 on 1e3..1e5)",
         "(seq: plain loop; threads: std::thread per call; tbb: parallel_reduce in a kept arena;\n"
-        " omp: reduction(+:s); fork and forkpool: fork() per call)",
+        " omp: reduction(+:s); fork and forkpool: fork() per call; from 1e6 up, the hand-written\n"
+        " fork also copies the engine's array, which its parent holds, and the engine's fork does\n"
+        " not copy the baselines' array, which is MADV_DONTFORK: below 1 there is the harness)",
         lambda b, n, t: s.per_round("sum", n, t, lambda r: ratio(
             s.t("sum", b, n, r, t), s.t("baseline_sum", OWN_BASELINE.get(b, ""), n, r, t))), out)
 
