@@ -2,6 +2,8 @@
 // summarises bench.json). Besides Google Benchmark's flags it takes:
 //   --size_max=N   the headline memory-bound size (default 2e8 int64 = 1.6 GB)
 //   --rounds=N     how many times each memory-bound group is repeated (default 3)
+//   --settle       run nothing; wait until the machine stops stalling, as the suite does after
+//                  freeing gigabytes, and report it (bench/settle.hpp)
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "bench/grid.hpp"
+#include "bench/settle.hpp"
 #include "bench/suite.hpp"
 #include "runners/machine.hpp"
 
@@ -110,11 +113,15 @@ void register_suite(const grid& g, prepared& store) {
   register_other_kernels(g, store);
 }
 
-// Takes --size_max and --rounds out of argv; false on a bad value.
-bool parse_own_flags(int& argc, char** argv, grid& g) {
+// Takes --size_max, --rounds and --settle out of argv; false on a bad value.
+bool parse_own_flags(int& argc, char** argv, grid& g, bool& settle_only) {
   int out = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (arg == "--settle") {
+      settle_only = true;
+      continue;
+    }
     try {
       if (arg.starts_with("--size_max=")) {
         g.max_size = static_cast<std::size_t>(std::stod(std::string(arg.substr(11))));
@@ -153,8 +160,16 @@ int main(int argc, char** argv) {
   grid g;
   g.cores = parlab::runner::usable_cpus().cpus;
   benchmark::Initialize(&argc, argv);
-  if (!parse_own_flags(argc, argv, g)) return 2;
+  bool settle_only = false;
+  if (!parse_own_flags(argc, argv, g, settle_only)) return 2;
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  if (settle_only) {
+    const settle_report r = wait_until_settled(g.cores);
+    std::printf("%s after %.1f s: %u stalls of all %u CPUs, %.0f ms in all\n",
+                r.settled ? "settled" : "still stalling", r.waited_s, r.stalls, g.cores,
+                r.stalled_ms);
+    return 0;
+  }
   add_machine_context();
   // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
   prepared store;
