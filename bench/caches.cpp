@@ -34,8 +34,7 @@ std::span<const std::int64_t> iota_cache::get(std::size_t n) {
   if (data_.size() != n) {
     release();  // free the old data before the new is allocated
     data_ = iota_array(n);
-    if (!inherit(false))
-      throw run_error(std::string("madvise on the baselines' array: ") + std::strerror(errno));
+    must_inherit(false);
   }
   return data_.span();
 }
@@ -47,9 +46,13 @@ bool iota_cache::inherit(bool by_children) const noexcept {
   return madvise(data_.data(), bytes, by_children ? MADV_DOFORK : MADV_DONTFORK) == 0;
 }
 
-iota_cache::children_see_data::children_see_data(const iota_cache& cache) : cache_(cache) {
-  if (!cache_.inherit(true))
+void iota_cache::must_inherit(bool by_children) const {
+  if (!inherit(by_children))
     throw run_error(std::string("madvise on the baselines' array: ") + std::strerror(errno));
+}
+
+iota_cache::children_see_data::children_see_data(const iota_cache& cache) : cache_(cache) {
+  cache_.must_inherit(true);
 }
 
 iota_cache::children_see_data::~children_see_data() { cache_.inherit(false); }

@@ -60,6 +60,7 @@ class iota_cache {
  private:
   // Whether children forked from now on map the array; false if madvise failed.
   bool inherit(bool by_children) const noexcept;
+  void must_inherit(bool by_children) const;  // throws run_error if madvise failed
   huge_array<std::int64_t> data_;
   std::size_t freed_ = 0;
 };

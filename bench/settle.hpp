@@ -10,7 +10,7 @@ namespace parlab::bench {
 
 struct settle_report {
   double waited_s = 0;
-  unsigned stalls = 0;    // gaps of more than 5 ms in a busy loop, on any CPU
+  unsigned stalls = 0;    // gaps of more than 5 ms in a busy loop (the thread that lost most)
   double stalled_ms = 0;  // their total length
   bool settled = false;   // false: still stalling when the time allowed ran out
 };
