@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 
-#include "bench/settle.hpp"
 #include "parlab/error.hpp"
 
 namespace parlab::bench {
@@ -66,11 +65,23 @@ void prepared::settle_if_freed(const std::string& next) {
   const std::size_t freed = data.take_freed() + kernels.take_freed();
   if (freed < settle_after_bytes) return;
   const settle_report r = wait_until_settled(cores);
+  settled_before_ = next;
+  settled_ = r;
+  freed_gb_ = static_cast<double>(freed) / 1e9;
   std::fprintf(stderr,
                "bench: %.1f GB freed before %s; waited %.1f s for the machine to settle (%u "
                "stalls of all CPUs, %.0f ms in all)%s\n",
-               static_cast<double>(freed) / 1e9, next.c_str(), r.waited_s, r.stalls, r.stalled_ms,
+               freed_gb_, next.c_str(), r.waited_s, r.stalls, r.stalled_ms,
                r.settled ? "" : ", still stalling: figures after this are noisy");
+}
+
+void prepared::add_settle_counters(const std::string& name, benchmark::State& state) const {
+  if (name != settled_before_) return;
+  state.counters["settle_freed_gb"] = freed_gb_;
+  state.counters["settle_s"] = settled_.waited_s;
+  state.counters["settle_stalls"] = settled_.stalls;
+  state.counters["settle_stalled_ms"] = settled_.stalled_ms;
+  state.counters["settled"] = settled_.settled ? 1 : 0;
 }
 
 }  // namespace parlab::bench

@@ -3,12 +3,15 @@
 // function several times while it sizes the iteration count) and across the benchmarks of one
 // size. Each cache holds one entry: the suite runs size by size, and the headline size is
 // 1.6 GB, so keeping every size would hold gigabytes for nothing.
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <utility>
 
+#include "bench/settle.hpp"
 #include "parlab/huge_array.hpp"
 #include "parlab/kernel.hpp"
 #include "parlab/registry.hpp"
@@ -73,6 +76,14 @@ struct prepared {
   // Before `next` is timed: if gigabytes were freed since the last check, waits until the
   // machine stops stalling (bench/settle.hpp) and says so on stderr.
   void settle_if_freed(const std::string& next);
+  // The wait, as counters for every call of the benchmark it came before: Google Benchmark
+  // reports only a benchmark's last call, and the wait happens in its first.
+  void add_settle_counters(const std::string& name, benchmark::State& state) const;
+
+ private:
+  std::string settled_before_;
+  settle_report settled_;
+  double freed_gb_ = 0;
 };
 
 }  // namespace parlab::bench

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "bench/grid.hpp"
@@ -24,12 +25,21 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
   if (const double ideal = k.ideal_seconds(threads); ideal > 0) state.counters["ideal_s"] = ideal;
 }
 
+// The name Google Benchmark prints, without the timer suffix.
+std::string benchmark_name(const engine_case& c, const backend& b, unsigned threads) {
+  std::string name = c.family + '/' + std::string(b.name());
+  for (std::size_t i = 0; i < c.arg_names.size(); ++i)
+    name += '/' + c.arg_names[i] + ':' + std::to_string(c.arg_values[i]);
+  return name + "/threads:" + std::to_string(threads);
+}
+
 void run_engine(benchmark::State& state, const engine_case& c, const backend& b, unsigned threads,
                 prepared& store) {
   try {
     if (!c.beside_baselines) store.data.release();
     const auto [k, task] = store.kernels.get(*c.kernel, c.values);
-    store.settle_if_freed(c.family + "/" + std::string(b.name()));
+    const std::string name = benchmark_name(c, b, threads);
+    store.settle_if_freed(name);
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
     const run_options options{.threads = threads};
@@ -46,6 +56,7 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
       return;
     }
     set_counters(state, k, threads, seen);
+    store.add_settle_counters(name, state);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }

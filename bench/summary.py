@@ -140,6 +140,12 @@ def header(s, out):
                f" {c.get('parlab_flags', '').strip()}, parlab {c.get('parlab_version', '?')}"
                f" ({c.get('parlab_git_revision', '?')}), run {c.get('date', '?')}")
     out.append(f"  load average at start: {c.get('load_avg', '?')}")
+    for b in s.counters.values():
+        if "settle_s" in b:
+            state = "settled" if b.get("settled") else "still stalling: what follows is noisy"
+            out.append(f"  before {b['name'].removesuffix('/real_time')}: {b['settle_freed_gb']:.1f} GB"
+                       f" freed, waited {b['settle_s']:.1f} s for the machine to settle"
+                       f" ({b['settle_stalls']:.0f} stalls, {b['settle_stalled_ms']:.0f} ms; {state})")
     out.append("")
 
 
