@@ -25,20 +25,12 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
   if (const double ideal = k.ideal_seconds(threads); ideal > 0) state.counters["ideal_s"] = ideal;
 }
 
-// The name Google Benchmark prints, without the timer suffix.
-std::string benchmark_name(const engine_case& c, const backend& b, unsigned threads) {
-  std::string name = c.family + '/' + std::string(b.name());
-  for (std::size_t i = 0; i < c.arg_names.size(); ++i)
-    name += '/' + c.arg_names[i] + ':' + std::to_string(c.arg_values[i]);
-  return name + "/threads:" + std::to_string(threads);
-}
-
+// `name` is the benchmark's, without the timer suffix: the settle step reports it.
 void run_engine(benchmark::State& state, const engine_case& c, const backend& b, unsigned threads,
-                prepared& store) {
+                prepared& store, const std::string& name) {
   try {
     if (!c.beside_baselines) store.data.release();
     const auto [k, task] = store.kernels.get(*c.kernel, c.values);
-    const std::string name = benchmark_name(c, b, threads);
     store.settle_if_freed(name);
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
@@ -70,11 +62,15 @@ void register_engine(const engine_case& c, const backend& b, unsigned threads, p
   names.emplace_back("threads");
   values.push_back(threads);
   const std::string name = c.family + '/' + std::string(b.name());
-  configure(benchmark::RegisterBenchmark(name.c_str(),
-                                         [c, &b, threads, &store](benchmark::State& state) {
-                                           run_engine(state, c, b, threads, store);
-                                         }),
-            names, values);
+  std::string full_name = name;  // as Google Benchmark will print it
+  for (std::size_t i = 0; i < names.size(); ++i)
+    full_name += '/' + names[i] + ':' + std::to_string(values[i]);
+  configure(
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [c, &b, threads, &store, full_name](benchmark::State& state) {
+                                     run_engine(state, c, b, threads, store, full_name);
+                                   }),
+      names, values);
 }
 
 }  // namespace parlab::bench
