@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -69,9 +72,40 @@ huge_array<std::int64_t> iota_array(std::size_t n) {
   huge_array<std::int64_t> data(n);
   std::int64_t* a = data.data();
   first_touch(n, [a](index_range r) {
-    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i);
+    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i + 1);
   });
   return data;
+}
+
+// Halve the even factor first, so that the product is exact before it wraps.
+std::uint64_t iota_sum(std::uint64_t n) {
+  return n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2);
+}
+
+page_use huge_array_base::pages() const {
+  page_use use;
+  if (aligned_ == nullptr) return use;
+  const auto begin = reinterpret_cast<std::uintptr_t>(aligned_);
+  const std::uintptr_t end = begin + (mapped_bytes_ - huge_page);
+  use.bytes = end - begin;
+  // smaps gives AnonHugePages per mapping; the array's own range is a mapping of its own, since
+  // MADV_HUGEPAGE splits it from the unadvised slack around it.
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2 &&
+        line.find(':') > line.find(' ')) {
+      inside = lo < end && hi > begin;
+      continue;
+    }
+    std::size_t kb = 0;
+    if (inside && std::sscanf(line.c_str(), "AnonHugePages: %zu kB", &kb) == 1)
+      use.huge_bytes += kb * 1024;
+  }
+  use.huge_bytes = std::min(use.huge_bytes, use.bytes);
+  return use;
 }
 
 }  // namespace parlab

@@ -1,10 +1,13 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,10 +17,30 @@
 namespace parlab {
 namespace {
 
+// What a run of waits did: how many, and a checksum of which. The checksum adds a hash of each
+// index with its wait, so a range run twice and another never run (the count unchanged) fails.
+struct waits_done {
+  std::uint64_t count = 0;
+  std::uint64_t checksum = 0;
+};
+
+// splitmix64's finaliser: a bijection in which every input bit moves every output bit.
+constexpr std::uint64_t scramble(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+constexpr std::uint64_t wait_id(std::size_t i, std::int64_t wait_ns) {
+  return scramble(scramble(i + 1) ^ static_cast<std::uint64_t>(wait_ns));
+}
+
 // Simulated I/O: K waits of D seconds each, slept against absolute deadlines so that a chain
-// of waits does not drift (a relative sleep_for overshoots ~80 us each, PITFALLS.md). It uses
+// of waits does not drift (a relative sleep_for overshoots ~80 us each, docs/ENGINE.md). It uses
 // no CPU, so it scales with the number of waiting workers, not with cores.
-class io_kernel final : public typed_kernel<std::uint64_t> {
+class io_kernel final : public typed_kernel<waits_done> {
  public:
   std::string_view name() const override { return "io"; }
   std::string_view description() const override {
@@ -31,48 +54,78 @@ class io_kernel final : public typed_kernel<std::uint64_t> {
   }
 
   void prepare(const param_values& values) override {
-    duration_ = values.real("duration");
+    const double duration = values.real("duration");
     const double jitter = values.real("jitter");
     std::mt19937_64 gen(values.count("seed"));
     std::uniform_real_distribution<double> u(-1.0, 1.0);
     waits_ns_.assign(values.count("tasks"), 0);
     for (auto& w : waits_ns_)
-      w = static_cast<std::int64_t>(std::llround(duration_ * (1 + jitter * u(gen)) * 1e9));
+      w = static_cast<std::int64_t>(std::llround(duration * (1 + jitter * u(gen)) * 1e9));
+    expected_ = {};
+    for (std::size_t i = 0; i < waits_ns_.size(); ++i)
+      expected_ = {expected_.count + 1, expected_.checksum + wait_id(i, waits_ns_[i])};
+    longest_first_ = waits_ns_;
+    std::sort(longest_first_.begin(), longest_first_.end(), std::greater<>{});
+    std::partial_sum(longest_first_.begin(), longest_first_.end(), longest_first_.begin());
   }
 
-  std::uint64_t body(index_range r) const override {
+  waits_done body(index_range r) const override {
     prctl(PR_SET_TIMERSLACK, 1UL);  // 50 us default slack would blur short waits
     timespec deadline{};
     clock_gettime(CLOCK_MONOTONIC, &deadline);
+    waits_done done;
     for (std::size_t i = r.begin; i < r.end; ++i) {
       const std::int64_t ns = deadline.tv_nsec + waits_ns_[i];
       deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
       deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
       }
+      done.checksum += wait_id(i, waits_ns_[i]);
     }
-    return r.size();
+    done.count = r.size();
+    return done;
   }
-  std::uint64_t combine(const std::uint64_t& a, const std::uint64_t& b) const override {
-    return a + b;
+  waits_done combine(const waits_done& a, const waits_done& b) const override {
+    return {a.count + b.count, a.checksum + b.checksum};
   }
-  verdict check(const std::uint64_t& done) const override {
-    return {done == waits_ns_.size(),
-            std::to_string(done) + " of " + std::to_string(waits_ns_.size()) + " tasks completed"};
+  verdict check(const waits_done& done) const override {
+    const bool ok = done.count == expected_.count && done.checksum == expected_.checksum;
+    std::string detail =
+        std::to_string(done.count) + " of " + std::to_string(expected_.count) + " tasks completed";
+    if (done.count == expected_.count && !ok)
+      detail += ", but not the right ones (a task skipped and another run twice: checksum " +
+                std::to_string(done.checksum) + ", expected " + std::to_string(expected_.checksum) +
+                ")";
+    return {ok, detail};
   }
   work_amount work() const override { return {0, 0, static_cast<double>(waits_ns_.size())}; }
-  double ideal_seconds(unsigned workers) const override {
-    if (workers == 0) return 0;
-    return std::ceil(static_cast<double>(waits_ns_.size()) / workers) * duration_;
-  }
+  double ideal_seconds(unsigned workers) const override;
 
  protected:
   std::size_t task_size() const override { return waits_ns_.size(); }
 
  private:
-  double duration_ = 0;
   std::vector<std::int64_t> waits_ns_;
+  waits_done expected_;
+  // Prefix sums of the waits sorted longest first: the lower bounds of ideal_seconds.
+  std::vector<std::int64_t> longest_first_;
 };
+
+// No schedule of the prepared waits on N workers ends before the larger of two bounds: the sum
+// over N, and for every j, the j + 1 shortest of the jN + 1 longest waits, since some worker
+// runs j + 1 of those (pigeonhole; j = 0 is the longest wait). Equal waits give ceil(K / N) x D,
+// one worker gives the sum: both exact.
+double io_kernel::ideal_seconds(unsigned workers) const {
+  const std::size_t k = longest_first_.size();
+  if (workers == 0 || k == 0) return 0;
+  auto prefix = [&](std::size_t m) { return m == 0 ? 0 : longest_first_[m - 1]; };
+  double best = static_cast<double>(prefix(k)) / workers;
+  for (std::size_t j = 0; j * workers < k; ++j) {
+    const std::size_t last = j * workers + 1;  // the jN + 1 longest
+    best = std::max(best, static_cast<double>(prefix(last) - prefix(last - (j + 1))));
+  }
+  return best * 1e-9;
+}
 
 }  // namespace
 

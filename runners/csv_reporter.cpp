@@ -19,7 +19,8 @@ std::string csv_field(const json& v) {
 }
 
 // The record fields as columns, header first; every line is flushed as soon as its record is
-// complete, so an interrupted sweep keeps what it finished. Samples are JSON-only.
+// complete, so an interrupted sweep keeps what it finished. Per-rep lists (samples, workers seen)
+// are JSON-only.
 class csv_reporter final : public reporter {
  public:
   explicit csv_reporter(std::FILE* out) : out_(out) {}
@@ -27,6 +28,7 @@ class csv_reporter final : public reporter {
   void add(const record& r) override {
     json j = to_json(r);
     j.erase("samples_s");
+    j.erase("workers_seen_reps");
     std::vector<std::string> keys, fields;
     for (const auto& [key, value] : j.items()) {
       keys.push_back(key);

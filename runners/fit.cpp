@@ -12,6 +12,14 @@ double usl_speedup(double p, double sigma, double kappa) {
   return p / (1 + sigma * (p - 1) + kappa * p * (p - 1));
 }
 
+double residuals(const std::vector<double>& p, const std::vector<double>& s, double sigma,
+                 double kappa) {
+  double ss = 0;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    ss += std::pow(s[i] - usl_speedup(p[i], sigma, kappa), 2);
+  return ss;
+}
+
 double r_squared(const std::vector<double>& p, const std::vector<double>& s, double sigma,
                  double kappa) {
   double mean = 0;
@@ -22,7 +30,7 @@ double r_squared(const std::vector<double>& p, const std::vector<double>& s, dou
     ss_res += std::pow(s[i] - usl_speedup(p[i], sigma, kappa), 2);
     ss_tot += std::pow(s[i] - mean, 2);
   }
-  return ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+  return ss_tot > 0 ? 1 - ss_res / ss_tot : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace
@@ -72,13 +80,18 @@ usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& s
     // Best one-parameter model among "kappa = 0" and "sigma = 0".
     const double s_only = a11 > 0 ? std::max(0.0, b1 / a11) : 0;
     const double k_only = a22 > 0 ? std::max(0.0, b2 / a22) : 0;
+    // Compared by residuals, which stay defined when R² is not (equal speedups).
     const bool sigma_wins =
-        r_squared(threads, speedup, s_only, 0) >= r_squared(threads, speedup, 0, k_only);
+        !(residuals(threads, speedup, s_only, 0) > residuals(threads, speedup, 0, k_only));
     f.sigma = sigma_wins ? s_only : 0;
     f.kappa = sigma_wins ? 0 : k_only;
   }
-  f.peak_threads =
-      f.kappa > 0 ? std::sqrt((1 - f.sigma) / f.kappa) : std::numeric_limits<double>::infinity();
+  if (f.sigma >= 1)
+    f.peak_threads = std::numeric_limits<double>::quiet_NaN();
+  else if (f.kappa > 0)
+    f.peak_threads = std::sqrt((1 - f.sigma) / f.kappa);
+  else
+    f.peak_threads = std::numeric_limits<double>::infinity();
   f.r_squared = r_squared(threads, speedup, f.sigma, f.kappa);
   return f;
 }

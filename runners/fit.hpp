@@ -8,11 +8,20 @@
 
 namespace parlab::runner {
 
+// Below this R² a USL fit does not describe its points: its parameters are not findings, and
+// the reporters print the fit as poor instead of printing them.
+inline constexpr double usl_r_squared_floor = 0.9;
+
 struct usl_fit {
-  double sigma = 0;         // contention
-  double kappa = 0;         // coherency (crosstalk)
-  double peak_threads = 0;  // sqrt((1 - sigma) / kappa); infinite when kappa = 0
-  double r_squared = 0;
+  double sigma = 0;  // contention
+  double kappa = 0;  // coherency (crosstalk)
+  // sqrt((1 - sigma) / kappa); infinite when kappa = 0 (no retrograde region), NaN when
+  // sigma >= 1 (the speedup never rises above 1, so there is no peak to speak of).
+  double peak_threads = 0;
+  double r_squared = 0;  // NaN when every speedup is the same: there is no variance to explain
+
+  // The fit explains its points well enough for its parameters to mean something.
+  [[nodiscard]] bool trusted() const { return r_squared >= usl_r_squared_floor; }
 };
 
 struct backend_fit {

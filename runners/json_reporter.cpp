@@ -45,13 +45,20 @@ json to_json(const record& r) {
       {"karp_flatt", r.karp_flatt},
       {"ideal_s", r.ideal_s},
       {"workers_seen", r.workers_seen},
+      {"data_bytes", r.data_bytes},
+      {"huge_page_bytes", r.huge_page_bytes},
       {"verified", r.verified},
       {"noisy", r.noisy},
       {"warmup_problem", r.warmup_problem},
       {"detail", r.detail},
       {"samples_s", r.samples_s},
+      {"workers_seen_reps", r.workers_seen_reps},
   };
 }
+
+namespace {
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+}  // namespace
 
 json to_json(const backend_fit& f) {
   json j = {{"backend", f.backend},
@@ -65,9 +72,10 @@ json to_json(const backend_fit& f) {
   if (f.usl) {
     j["usl"] = {{"sigma", f.usl->sigma},
                 {"kappa", f.usl->kappa},
-                {"peak_threads",
-                 std::isfinite(f.usl->peak_threads) ? json(f.usl->peak_threads) : json(nullptr)},
-                {"r_squared", f.usl->r_squared}};
+                {"peak_threads", finite_or_null(f.usl->peak_threads)},
+                {"peak_unbounded", std::isinf(f.usl->peak_threads)},
+                {"r_squared", finite_or_null(f.usl->r_squared)},
+                {"trusted", f.usl->trusted()}};
   }
   return j;
 }

@@ -1,5 +1,6 @@
 #include "runners/measure.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -9,6 +10,9 @@
 #include "runners/statistics.hpp"
 
 namespace parlab::runner {
+
+void poison(std::span<std::byte> result) { std::fill(result.begin(), result.end(), poison_byte); }
+
 namespace {
 
 struct timed_run {
@@ -17,9 +21,12 @@ struct timed_run {
   std::string verdict;  // what was expected and what came back
 };
 
-// One run, verified. Throws run_error on failure or a wrong result.
+// One run, verified. Throws run_error on failure or a wrong result. The result is poisoned first,
+// so a backend that failed to write it is caught instead of the previous run's answer
+// verifying again.
 timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
                    const run_options& options, std::vector<std::byte>& result) {
+  poison(result);
   const auto start = std::chrono::steady_clock::now();
   run_report report = b.run(task, options, result.data());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
@@ -49,6 +56,9 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
 namespace {
 
 void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
+  // The fewest workers any rep ran on: a rep that ran on fewer than asked must show.
+  if (!r.workers_seen_reps.empty())
+    r.workers_seen = *std::min_element(r.workers_seen_reps.begin(), r.workers_seen_reps.end());
   const summary s = summarize(r.samples_s);
   r.median_s = s.median;
   r.min_s = s.min;
@@ -85,11 +95,14 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     for (unsigned i = 0; i < options.reps; ++i) {
       timed_run t = run_once(k, task, b, options.run, result);
       r.samples_s.push_back(t.seconds);
-      r.workers_seen = std::max(r.workers_seen, t.report.workers_seen);
+      r.workers_seen_reps.push_back(t.report.workers_seen);
       r.pin = t.report.placement;
       r.detail = std::move(t.verdict);
     }
     r.verified = true;
+    const page_use pages = k.pages();
+    r.data_bytes = pages.bytes;
+    r.huge_page_bytes = pages.huge_bytes;
   } catch (const std::exception& e) {
     r.verified = false;
     r.detail = e.what();

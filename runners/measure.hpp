@@ -1,4 +1,7 @@
 #pragma once
+#include <cstddef>
+#include <span>
+
 #include "parlab/backend.hpp"
 #include "parlab/kernel.hpp"
 #include "runners/record.hpp"
@@ -30,6 +33,11 @@ record measure(const kernel& k, const std::string& params, const backend& b,
 // identity fields filled, verified = false, detail says why.
 record unmeasured(const kernel& k, const std::string& params, const backend& b,
                   const measure_options& options, std::string detail);
+
+// Fills a result buffer with a pattern no kernel returns by chance before each run, in the
+// runner and the bench alike.
+inline constexpr std::byte poison_byte{0xA5};
+void poison(std::span<std::byte> result);
 
 enum class scaling { strong, weak };
 

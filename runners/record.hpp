@@ -1,5 +1,6 @@
 #pragma once
 // One measured (kernel, backend, threads) point: what every sink (table, CSV, JSON, plot) is fed.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,12 @@ struct record {
   double gelem_per_s = 0;
   // Memory-streaming kernels: throughput over the read bandwidth probed in the same run; 0 n/a.
   double bandwidth_fraction = 0;
-  double ideal_s = 0;  // io: ceil(tasks / workers) x duration; 0 when the kernel has none
-  unsigned workers_seen = 0;
+  // io: the best time the prepared waits allow on this many workers; 0 when the kernel has none
+  double ideal_s = 0;
+  unsigned workers_seen = 0;                // the fewest of any timed rep
+  std::vector<unsigned> workers_seen_reps;  // what each timed rep saw, in order
+  std::size_t data_bytes = 0;               // the kernel's prepared data
+  std::size_t huge_page_bytes = 0;          // of which backed by huge pages, read from smaps
   bool verified = false;
   bool noisy = false;           // cv above noisy_cv
   bool warmup_problem = false;  // first timed rep far slower than the median

@@ -34,6 +34,9 @@ std::string omp_wait_policy(const json& m) {
   return "unset";
 }
 
+// Data smaller than a few huge pages says nothing about whether huge pages were granted.
+constexpr std::size_t huge_page_flag_bytes = std::size_t{8} << 20;
+
 // Aligned rows that fit 80 columns, printed as each record completes; the fits follow, then a
 // legend for any flag that appeared, so that a reader never has to guess what "noisy" means.
 class table_reporter final : public reporter {
@@ -126,6 +129,11 @@ class table_reporter final : public reporter {
     if (r.noisy) flags += " noisy";
     if (r.bandwidth_fraction > 0) flags += fmt::format(" bw={:.0f}%", 100 * r.bandwidth_fraction);
     if (r.warmup_problem) flags += " warmup";
+    if (r.data_bytes >= huge_page_flag_bytes) {
+      huge_ = true;
+      flags += fmt::format(" hp={:.0f}%", 100.0 * static_cast<double>(r.huge_page_bytes) /
+                                              static_cast<double>(r.data_bytes));
+    }
     fmt::print(out_, "{}\n", flags);
   }
 
@@ -140,10 +148,17 @@ class table_reporter final : public reporter {
           weak_ ? f.gustafson_serial_fraction : f.amdahl_serial_fraction;
       if (f.usl && serial) {
         any_model = true;
-        const std::string peak =
-            std::isfinite(f.usl->peak_threads) ? fmt::format("{:.1f}", f.usl->peak_threads) : "inf";
-        fmt::print(out_, " {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5.2f}\n", *serial, f.usl->sigma,
-                   f.usl->kappa, peak, f.usl->r_squared);
+        const std::string r2 = std::isnan(f.usl->r_squared)
+                                   ? std::string("n/a")
+                                   : fmt::format("{:.2f}", f.usl->r_squared);
+        if (f.usl->trusted()) {
+          fmt::print(out_, " {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5}\n", *serial, f.usl->sigma,
+                     f.usl->kappa, peak_text(f.usl->peak_threads), r2);
+        } else {
+          poor_fit_ = true;
+          fmt::print(out_, " {:>8.4f} {:>8} {:>8} {:>6} {:>5} poor fit\n", *serial, "-", "-", "-",
+                     r2);
+        }
       } else {
         fmt::print(out_, " {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
       }
@@ -151,6 +166,18 @@ class table_reporter final : public reporter {
     if (!any_model)
       fmt::print(out_, "({} and USL fits need 3 or more thread counts)\n",
                  weak_ ? "Gustafson" : "Amdahl");
+    if (poor_fit_)
+      fmt::print(out_,
+                 "(poor fit: R2 below {:g} or undefined, so the USL's sigma, kappa and peak are "
+                 "not shown)\n",
+                 usl_r_squared_floor);
+  }
+
+  // "n/a" where no peak exists (sigma >= 1), "inf" where the model never turns down (kappa 0).
+  static std::string peak_text(double peak) {
+    if (std::isnan(peak)) return "n/a";
+    if (std::isinf(peak)) return "inf";
+    return fmt::format("{:.1f}", peak);
   }
 
   void print_legend() {
@@ -163,6 +190,7 @@ class table_reporter final : public reporter {
           "warmup = first timed rep above {:g}x the median (raise --warmup)", warmup_ratio));
     if (bandwidth_)
       parts.push_back("bw = throughput as a share of the read bandwidth probed above");
+    if (huge_) parts.push_back("hp = share of the kernel's data in huge pages (smaps)");
     if (!parts.empty()) fmt::print(out_, "flags: {}\n", fmt::join(parts, "; "));
   }
 
@@ -177,7 +205,8 @@ class table_reporter final : public reporter {
   bool colour_;
   bool weak_ = false;
   std::string weak_heading_, usable_cpus_ = "usable", heading_;
-  bool over_ = false, noisy_ = false, warmup_ = false, bandwidth_ = false;
+  bool over_ = false, noisy_ = false, warmup_ = false, bandwidth_ = false, huge_ = false;
+  bool poor_fit_ = false;
 };
 
 }  // namespace

@@ -9,8 +9,10 @@
 #include <numeric>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "parlab/engine.hpp"
+#include "tests/small_kernel_values.hpp"
 
 namespace {
 
@@ -81,19 +83,11 @@ TEST_P(backend_matrix, kernels_verify) {
   for (const parlab::kernel_entry& entry : parlab::kernels()) {
     auto k = entry.make();
     for (double size : {0.0, 1.0, 3.0, 101.0, 50021.0}) {
-      parlab::param_values v;
-      v.set("size", size);
-      v.set("tasks", size > 100 ? 5 : size);
-      v.set("duration", 0.001);
-      v.set("jitter", 0.2);
-      v.set("intensity", size > 1000 ? 3 : 0);
-      v.fill_defaults(k->params());
-      k->prepare(v);
+      k->prepare(parlab::testing::small_values(*k, size));
       const parlab::reduce_task task = k->task();
-      std::uint64_t result = 12345;
-      ASSERT_EQ(task.partial_size, sizeof result);
-      b->run(task, {.threads = threads, .sched = sched}, &result);
-      const parlab::verdict verdict = k->verify(&result);
+      std::vector<std::byte> result(task.partial_size, std::byte{0xA5});
+      b->run(task, {.threads = threads, .sched = sched}, result.data());
+      const parlab::verdict verdict = k->verify(result.data());
       EXPECT_TRUE(verdict.ok) << entry.name << " on " << name << " t=" << threads
                               << " size=" << size << ": " << verdict.detail;
     }

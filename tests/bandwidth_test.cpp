@@ -24,14 +24,26 @@ TEST(bandwidth, one_thread_and_tiny_sizes_work) {
 
 TEST(bandwidth, a_stream_passes_repeatedly_over_caller_data) {
   std::vector<std::int64_t> data(100'003, 7);
-  parlab::runner::read_stream stream(data, 2);
+  parlab::runner::read_stream stream(data, 2, 7 * 100'003);
   EXPECT_EQ(stream.bytes(), data.size() * sizeof(std::int64_t));
-  for (int i = 0; i < 3; ++i) EXPECT_GT(stream.pass(), 0.0);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GT(stream.pass(), 0.0);
+    EXPECT_EQ(stream.workers_seen(), 2U);
+  }
+}
+
+// The old probe compared each pass with its own first one, so a stream that read a block twice
+// or skipped one from the start verified forever. The known total catches it at once.
+TEST(bandwidth, a_total_other_than_the_known_one_is_rejected) {
+  std::vector<std::int64_t> data(1000, 1);
+  EXPECT_THROW(parlab::runner::read_stream(data, 2, 999), std::exception);
+  EXPECT_THROW(parlab::runner::read_stream(data, 2, 1001), std::exception);
+  EXPECT_NO_THROW(parlab::runner::read_stream(data, 2, 1000));
 }
 
 TEST(bandwidth, a_changed_array_is_detected_not_silently_timed) {
   std::vector<std::int64_t> data(1000, 1);
-  parlab::runner::read_stream stream(data, 2);
+  parlab::runner::read_stream stream(data, 2, 1000);
   data[500] = 2;
   EXPECT_THROW(stream.pass(), std::exception);
 }

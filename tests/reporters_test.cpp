@@ -21,20 +21,36 @@ using namespace parlab::runner;
 namespace fs = std::filesystem;
 
 // The record fields of docs/RUNNER.md, in order: the CSV header and the JSON record keys.
-const std::vector<std::string> documented_fields{"kernel",       "backend",
-                                                 "threads",      "cores",
-                                                 "cpu_limit",    "oversubscribed",
-                                                 "params",       "schedule",
-                                                 "grain",        "pin",
-                                                 "reps",         "median_s",
-                                                 "min_s",        "max_s",
-                                                 "stddev_s",     "cv",
-                                                 "speedup",      "efficiency",
-                                                 "throughput",   "throughput_unit",
-                                                 "gelem_per_s",  "bandwidth_fraction",
-                                                 "karp_flatt",   "ideal_s",
-                                                 "workers_seen", "verified",
-                                                 "noisy",        "warmup_problem",
+const std::vector<std::string> documented_fields{"kernel",
+                                                 "backend",
+                                                 "threads",
+                                                 "cores",
+                                                 "cpu_limit",
+                                                 "oversubscribed",
+                                                 "params",
+                                                 "schedule",
+                                                 "grain",
+                                                 "pin",
+                                                 "reps",
+                                                 "median_s",
+                                                 "min_s",
+                                                 "max_s",
+                                                 "stddev_s",
+                                                 "cv",
+                                                 "speedup",
+                                                 "efficiency",
+                                                 "throughput",
+                                                 "throughput_unit",
+                                                 "gelem_per_s",
+                                                 "bandwidth_fraction",
+                                                 "karp_flatt",
+                                                 "ideal_s",
+                                                 "workers_seen",
+                                                 "data_bytes",
+                                                 "huge_page_bytes",
+                                                 "verified",
+                                                 "noisy",
+                                                 "warmup_problem",
                                                  "detail"};
 
 const std::vector<std::string> documented_fit_fields{"backend",
@@ -180,6 +196,7 @@ TEST(json_reporter, one_object_with_machine_config_records_and_fits) {
   for (const auto& [k, v] : doc["records"][1].items()) keys.push_back(k);
   std::vector<std::string> want = documented_fields;
   want.push_back("samples_s");
+  want.push_back("workers_seen_reps");
   EXPECT_EQ(keys, want);
   EXPECT_TRUE(doc["records"][1]["verified"].is_boolean());
   EXPECT_EQ(doc["records"][1]["samples_s"].size(), 3U);

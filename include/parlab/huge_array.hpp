@@ -8,6 +8,12 @@
 
 namespace parlab {
 
+// Bytes of a kernel's data, and how many of them are backed by huge pages (measured).
+struct page_use {
+  std::size_t bytes = 0;
+  std::size_t huge_bytes = 0;
+};
+
 // Kernel data in a 2 MiB-aligned private anonymous mapping advised MADV_HUGEPAGE before the
 // first touch. PITFALLS.md measures why: fork() then copies ~800 huge-page entries instead of
 // 400k small ones and children read the parent's data with no fault (0.9x of threads instead
@@ -25,6 +31,10 @@ class huge_array_base {
   [[nodiscard]] void* data() const { return aligned_; }
   // Whether the kernel asked for huge pages and the system allows them (THP not "never").
   [[nodiscard]] bool huge_pages_advised() const { return advised_; }
+  // How much of the array really sits in transparent huge pages now, read back from
+  // /proc/self/smaps: advice is a request, and whether it was granted decides fork's cost and
+  // the TLB misses of a stream.
+  [[nodiscard]] page_use pages() const;
 
  private:
   void* mapping_ = nullptr;
@@ -52,8 +62,12 @@ class huge_array : public huge_array_base {
 // read it (NUMA placement) and page faults are paid here, not in a timed run.
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill);
 
-// a[i] = i over n int64, in a huge_array first-touched in parallel: the sum kernel's data, and
-// what hand-written baselines and the bandwidth probe read, so that all see one layout.
+// a[i] = i + 1 over n int64, in a huge_array first-touched in parallel: the sum kernel's data,
+// and what hand-written baselines and the bandwidth probe read, so that all see one layout.
+// It starts at 1, not 0, so that every element contributes to a sum: a run that skipped or
+// doubled element 0 of a[i] = i would still verify.
 huge_array<std::int64_t> iota_array(std::size_t n);
+// The sum of iota_array(n), 1 + 2 + ... + n = n(n+1)/2, modulo 2^64 as an int64 sum wraps.
+std::uint64_t iota_sum(std::uint64_t n);
 
 }  // namespace parlab

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "parlab/huge_array.hpp"
 #include "parlab/index_range.hpp"
 #include "parlab/params.hpp"
 #include "parlab/reduce_task.hpp"
@@ -43,6 +44,9 @@ class kernel {
   [[nodiscard]] virtual work_amount work() const = 0;
   // The best wall time this many workers could reach, when the kernel knows it (io does); 0 if not.
   [[nodiscard]] virtual double ideal_seconds(unsigned /*workers*/) const { return 0; }
+  // The kernel's prepared data and how much of it huge pages really back (huge_array::pages()),
+  // measured when asked; {0, 0} for a kernel with no large data.
+  [[nodiscard]] virtual page_use pages() const { return {}; }
 };
 
 // The typed way to write a kernel: a body over a sub-range returning a trivially copyable
