@@ -6,6 +6,8 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_scheduler_observer.h>
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +47,27 @@ class arena_pinner final : public tbb::task_scheduler_observer {
  private:
   const detail::pinning& pins_;
   std::vector<int> all_;
+};
+
+// Counts the distinct threads that ran a chunk in one run. Arena slots are not threads: a worker
+// that leaves the arena and re-enters may take another slot, and would be counted twice. Each
+// thread compares the run's id with the last one it saw (a thread_local, no lock per chunk) and
+// counts itself once.
+class distinct_threads {
+ public:
+  distinct_threads() : run_(next_run_.fetch_add(1, std::memory_order_relaxed) + 1) {}
+  void mark() {
+    thread_local std::uint64_t last_run = 0;
+    if (last_run == run_) return;
+    last_run = run_;
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
+  [[nodiscard]] unsigned count() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  static inline std::atomic<std::uint64_t> next_run_{0};
+  std::uint64_t run_;
+  std::atomic<unsigned> count_{0};
 };
 
 // One arena of exactly N slots per N, kept for the process's life as a user would keep theirs:
@@ -89,11 +112,13 @@ class tbb_arena final : public backend {
     std::optional<arena_pinner> pinner;  // an observer costs ~1 us per run even when idle
     if (pins.active()) pinner.emplace(arena, pins);
 
+    distinct_threads seen;
     auto body = [&](const tbb::blocked_range<std::size_t>& r) {
       const int slot = tbb::this_task_arena::current_thread_index();
       if (slot < 0 || static_cast<unsigned>(slot) >= n_workers)
         throw run_error("tbb: a thread ran outside the arena's slots (index " +
                         std::to_string(slot) + ")");
+      seen.mark();
       slots.accumulate(static_cast<unsigned>(slot), index_range{r.begin(), r.end()});
     };
     arena.execute([&] {
@@ -113,7 +138,8 @@ class tbb_arena final : public backend {
           break;
       }
     });
-    return {slots.combine_into(result), pins.describe()};
+    slots.combine_into(result);
+    return {seen.count(), pins.describe()};
   }
 };
 

@@ -11,9 +11,12 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -133,7 +136,45 @@ TEST(io_in_sequence, seq_takes_every_wait_in_a_row) {
   EXPECT_EQ(r.report.workers_seen, 1U);
 }
 
+// Jittered waits in a row take their sum, not tasks x duration: the ideal is the prepared waits'
+// (the old ideal_s, 8 x 20 ms, made this run's efficiency 0.85 or 1.2 depending on the draw).
+TEST(io_in_sequence, jittered_waits_in_a_row_meet_an_ideal_that_is_their_sum) {
+  auto io = prepared("io", {{"tasks", 8}, {"duration", 0.02}, {"jitter", 0.5}});
+  ASSERT_TRUE(io);
+  const double t = min_seconds(*io, "seq", 1, 3);
+  const double ideal = io->ideal_seconds(1);
+  RecordProperty("seconds", std::to_string(t));
+  EXPECT_LE(ideal, t * 1.001) << "the ideal must be a lower bound";
+  EXPECT_GE(ideal, t * 0.9) << "seq took " << t << " s, the ideal says " << ideal << " s";
+}
+
 // ---- workers_seen is honest ----
+
+// The body notes the distinct thread ids it ran on: workers_seen must be exactly that many, on
+// every backend whose workers are threads of this process (an arena slot is not a thread).
+class distinct_threads : public testing::TestWithParam<std::string> {};
+
+TEST_P(distinct_threads, workers_seen_is_the_number_of_distinct_thread_ids) {
+  const parlab::backend* b = parlab::find_backend(GetParam());
+  ASSERT_NE(b, nullptr);
+  for (int rep = 0; rep < 20; ++rep) {
+    std::mutex mutex;
+    std::set<std::thread::id> ids;
+    const auto r = parlab::parallel_reduce(
+        *b, {.threads = 4, .sched = parlab::schedule::dynamic, .grain = 1}, 400, std::uint64_t{0},
+        [&](parlab::index_range range) {
+          const std::lock_guard lock(mutex);
+          ids.insert(std::this_thread::get_id());
+          return std::uint64_t{range.size()};
+        },
+        std::plus<>{});
+    ASSERT_EQ(r.value, 400U);
+    EXPECT_EQ(r.report.workers_seen, ids.size()) << GetParam() << " run " << rep;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(threads_of_this_process, distinct_threads,
+                         testing::Values("seq", "threads", "tbb", "omp"), backend_name);
 
 class eight_workers : public testing::TestWithParam<std::string> {};
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace {
@@ -112,3 +113,26 @@ TEST(fit_backends, weak_scaling_fits_gustafson_not_amdahl) {
 }
 
 }  // namespace
+
+// ---- figures that are undefined print as such (issue 9) ----
+
+TEST(fit_usl, equal_speedups_leave_r_squared_undefined_not_one) {
+  const usl_fit f = fit_usl({1, 2, 4, 8}, {1.5, 1.5, 1.5, 1.5});
+  EXPECT_TRUE(std::isnan(f.r_squared)) << f.r_squared;
+  EXPECT_FALSE(f.trusted());
+}
+
+TEST(fit_usl, contention_above_one_has_no_peak_rather_than_an_infinite_one) {
+  // Speedups that fall as threads are added: sigma 1.5 (the old code printed its NaN peak as inf).
+  const std::vector<double> p{1, 2, 4, 8};
+  const usl_fit f = fit_usl(p, usl(p, 1.5, 0));
+  EXPECT_NEAR(f.sigma, 1.5, 1e-6);
+  EXPECT_TRUE(std::isnan(f.peak_threads)) << f.peak_threads;
+}
+
+TEST(fit_usl, a_fit_below_the_floor_is_not_trusted) {
+  const usl_fit f = fit_usl({1, 2, 3, 4, 5, 6}, {1, 3, 1.2, 3.5, 1.1, 3.9});
+  EXPECT_LT(f.r_squared, usl_r_squared_floor);
+  EXPECT_FALSE(f.trusted());
+  EXPECT_TRUE(fit_usl(one_to(16), usl(one_to(16), 0.05, 0.001)).trusted());
+}

@@ -39,9 +39,14 @@ struct sabotage {
 // n >= 8 in every case below, so every range named exists.
 const sabotage sabotages[] = {
     {"nothing ran", [](std::size_t) { return std::vector<index_range>{}; }},
-    {"the first element skipped", [](std::size_t n) { return std::vector<index_range>{{1, n}}; }},
+    {"the first element skipped",
+     [](std::size_t n) {
+       return std::vector<index_range>{{1, n}};
+     }},
     {"the last element skipped",
-     [](std::size_t n) { return std::vector<index_range>{{0, n - 1}}; }},
+     [](std::size_t n) {
+       return std::vector<index_range>{{0, n - 1}};
+     }},
     {"a range missing in the middle",
      [](std::size_t n) {
        return std::vector<index_range>{{0, n / 2}, {n / 2 + 2, n}};
@@ -50,7 +55,10 @@ const sabotage sabotages[] = {
      [](std::size_t n) {
        return std::vector<index_range>{{0, n}, {2, 4}};
      }},
-    {"element 0 run twice", [](std::size_t n) { return std::vector<index_range>{{0, n}, {0, 1}}; }},
+    {"element 0 run twice",
+     [](std::size_t n) {
+       return std::vector<index_range>{{0, n}, {0, 1}};
+     }},
     // The count is right: only a partial that says which work ran can tell.
     {"[0, 2) twice and [2, 4) never",
      [](std::size_t n) {
@@ -93,7 +101,8 @@ TEST_P(kernel_checks, reject_a_wrong_total) {
 TEST_P(kernel_checks, reject_work_skipped_or_done_twice) {
   for (const sabotage& s : sabotages) {
     const parlab::verdict v = k_->verify(run_split(task_, s.ranges(task_.n)).data());
-    EXPECT_FALSE(v.ok) << std::get<0>(GetParam()) << " verified with " << s.what << ": " << v.detail;
+    EXPECT_FALSE(v.ok) << std::get<0>(GetParam()) << " verified with " << s.what << ": "
+                       << v.detail;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "parlab/engine.hpp"
 #include "runners/options.hpp"
@@ -234,3 +235,95 @@ TEST_F(sweep_into_csv, a_run_command_has_no_baseline_and_no_speedup) {
 }
 
 }  // namespace
+
+// ---- verdicts that can fail (issue 9) ----
+
+// A backend that computes the right result on its first run only, then reports a run without
+// writing anything, on `workers` workers that shrink by one each run: what a broken backend
+// looks like from the runner.
+class forgetful_backend final : public parlab::backend {
+ public:
+  std::string_view name() const override { return "forgetful"; }
+  std::string_view description() const override { return "test backend"; }
+
+ protected:
+  parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options& o,
+                             void* result) const override {
+    if (runs_++ == 0) task.evaluate({0, task.n}, result);
+    return {o.threads - std::min(o.threads - 1, runs_ - 1), ""};
+  }
+
+ private:
+  mutable unsigned runs_ = 0;
+};
+
+TEST(measure, a_run_that_writes_no_result_fails_instead_of_reverifying_the_last_one) {
+  picky_kernel k(0);
+  parlab::param_values v;
+  v.set("size", 1000);
+  k.prepare(v);
+  forgetful_backend b;
+  measure_options o = quick(2, 2);
+  o.warmup = 1;
+  const record r = measure(k, "size=1000", b, o);
+  EXPECT_FALSE(r.verified) << r.detail;
+  EXPECT_NE(r.detail.find("wrong result"), std::string::npos) << r.detail;
+}
+
+// A backend that writes the right result and reports 3, 2, 1 workers on its reps.
+class shrinking_backend final : public parlab::backend {
+ public:
+  std::string_view name() const override { return "shrinking"; }
+  std::string_view description() const override { return "test backend"; }
+
+ protected:
+  parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
+                             void* result) const override {
+    task.evaluate({0, task.n}, result);
+    return {3 - std::min(2U, runs_++), ""};
+  }
+
+ private:
+  mutable unsigned runs_ = 0;
+};
+
+TEST(measure, workers_seen_is_the_fewest_of_any_rep_and_each_rep_is_kept) {
+  picky_kernel k(0);
+  parlab::param_values v;
+  v.set("size", 1000);
+  k.prepare(v);
+  shrinking_backend b;
+  const record r = measure(k, "size=1000", b, quick(3, 3));
+  ASSERT_TRUE(r.verified) << r.detail;
+  EXPECT_EQ(r.workers_seen_reps, (std::vector<unsigned>{3, 2, 1}));
+  EXPECT_EQ(r.workers_seen, 1U);  // not the maximum, 3: a rep ran on one worker
+}
+
+TEST(measure, the_sum_kernel_reports_its_data_and_the_huge_pages_really_under_it) {
+  auto k = parlab::find_kernel("sum")->make();
+  parlab::param_values v;
+  v.set("size", 4e6);  // 32 MB: 16 huge pages
+  v.fill_defaults(k->params());
+  k->prepare(v);
+  const record r = measure(*k, "size=4e6", threads_backend(), quick(2, 1));
+  ASSERT_TRUE(r.verified) << r.detail;
+  EXPECT_GE(r.data_bytes, std::size_t{32'000'000});
+  EXPECT_LE(r.huge_page_bytes, r.data_bytes);
+  // THP "never" grants none; otherwise an advised, freshly faulted 32 MB array on a machine with
+  // free memory gets them (the CI machines have 24 GiB and THP madvise).
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode;
+  std::getline(thp, mode);
+  if (mode.find("[never]") != std::string::npos)
+    EXPECT_EQ(r.huge_page_bytes, 0U);
+  else
+    EXPECT_GT(r.huge_page_bytes, r.data_bytes / 2) << "THP: " << mode;
+}
+
+TEST(measure, pages_of_an_unadvised_mapping_are_not_counted_as_huge) {
+  // A std::vector is not advised: under THP madvise none of it is huge, and pages() of an
+  // empty huge_array is {0, 0}. Together with the test above, pages() reads the array's own range.
+  const parlab::huge_array<std::int64_t> none;
+  EXPECT_EQ(none.pages().bytes, 0U);
+  EXPECT_EQ(none.pages().huge_bytes, 0U);
+}

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -333,6 +334,75 @@ TEST(plot_reporter, an_abandoned_sweep_starts_no_gnuplot) {
   rep->add(sample("omp", 2, 1.8));
   rep->abandon({}, "--timeout");
   EXPECT_FALSE(fs::exists(f.path()));
+}
+
+}  // namespace
+
+namespace {
+
+std::string table_with_fit(const usl_fit& u) {
+  scratch_file f("fits.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  backend_fit fit;
+  fit.backend = "omp";
+  fit.best_speedup = 1.5;
+  fit.best_threads = 2;
+  fit.amdahl_serial_fraction = 0.3;
+  fit.usl = u;
+  rep->end({fit});
+  return f.text();
+}
+
+TEST(table_reporter, an_undefined_r2_or_peak_is_n_a_and_a_poor_fit_hides_its_parameters) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::string equal =
+      table_with_fit(usl_fit{0.1, 0, std::numeric_limits<double>::infinity(), nan});
+  EXPECT_NE(equal.find("n/a poor fit"), std::string::npos) << equal;
+  EXPECT_EQ(equal.find("inf"), std::string::npos) << equal;
+  EXPECT_NE(equal.find("(poor fit: R2 below 0.9"), std::string::npos) << equal;
+
+  const std::string no_peak = table_with_fit(usl_fit{1.2, 0.01, nan, 0.97});
+  EXPECT_NE(no_peak.find("n/a  0.97"), std::string::npos) << no_peak;
+  EXPECT_EQ(no_peak.find("inf"), std::string::npos) << no_peak;
+
+  const std::string poor = table_with_fit(usl_fit{0.05, 0.001, 30.8, 0.42});
+  EXPECT_NE(poor.find("0.42 poor fit"), std::string::npos) << poor;
+  EXPECT_EQ(poor.find("0.0500"), std::string::npos) << poor;  // sigma is not printed
+
+  const std::string good = table_with_fit(usl_fit{0.05, 0.001, 30.8, 0.99});
+  EXPECT_NE(good.find("0.0500"), std::string::npos) << good;
+  EXPECT_EQ(good.find("poor fit"), std::string::npos) << good;
+}
+
+TEST(json_reporter, undefined_fit_figures_are_null_and_a_poor_fit_is_marked) {
+  scratch_file f("fit.json");
+  auto rep = make_json_reporter(f.open());
+  rep->begin(machine, config);
+  backend_fit fit;
+  fit.backend = "omp";
+  fit.usl = usl_fit{1.2, 0, std::numeric_limits<double>::quiet_NaN(),
+                    std::numeric_limits<double>::quiet_NaN()};
+  rep->end({fit});
+  const json usl = json::parse(f.text())["fits"][0]["usl"];
+  EXPECT_TRUE(usl["peak_threads"].is_null());
+  EXPECT_FALSE(usl["peak_unbounded"].get<bool>());
+  EXPECT_TRUE(usl["r_squared"].is_null());
+  EXPECT_FALSE(usl["trusted"].get<bool>());
+}
+
+TEST(table_reporter, huge_page_coverage_is_a_flag_with_a_legend) {
+  scratch_file f("hp.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  record r = sample("omp", 2, 1.9);
+  r.data_bytes = std::size_t{800} << 20;
+  r.huge_page_bytes = std::size_t{200} << 20;
+  rep->add(r);
+  rep->end({});
+  const std::string t = f.text();
+  EXPECT_NE(t.find("yes hp=25%"), std::string::npos) << t;
+  EXPECT_NE(t.find("hp = share of the kernel's data in huge pages"), std::string::npos) << t;
 }
 
 }  // namespace
