@@ -18,7 +18,7 @@ namespace {
 // N child processes forked for every run: creation cost included, one of the lessons. Children
 // read the kernel's data where it lies (the parent's private huge-page mapping, shared
 // copy-on-write and never written), claim chunks from a cursor in a MAP_SHARED mapping and
-// leave their partials beside it. PITFALLS.md: a child of a multi-threaded parent runs plain
+// leave their partials beside it. docs/PITFALLS.md: a child of a multi-threaded parent runs plain
 // loops only (no TBB, no OpenMP, no iostream) and leaves with _exit().
 class fork_processes final : public backend {
  public:

@@ -31,7 +31,7 @@ struct pool_control {
 // N processes forked once per task, at its first run (the warm-up), after the kernel's data
 // exists: they see it in place, like per-run fork children, and keep their page tables between
 // runs, so later runs pay two semaphore posts per worker instead of N forks. A new task
-// version, thread count or placement forks a new pool. PITFALLS.md's rule for children holds:
+// version, thread count or placement forks a new pool. docs/PITFALLS.md's rule for children holds:
 // plain loops, no TBB or OpenMP, _exit().
 class process_pool {
  public:

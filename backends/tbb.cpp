@@ -87,8 +87,8 @@ tbb::task_arena& arena_of(unsigned n) {
 
 // A task_arena of exactly N slots. The arena size alone is a cap, not a promise: above the core
 // count TBB runs only its default number of workers, so a global_control scoped to the run
-// raises the process-wide limit to N (PITFALLS.md: efficiency 0.12 -> 0.97 for 32 sleeps on 16).
-// Below that count it is not needed, and not made: changing the limit costs every run.
+// raises the process-wide limit to N (docs/PITFALLS.md: efficiency 0.12 -> 0.97 for 32 sleeps on
+// 16). Below that count it is not needed, and not made: changing the limit costs every run.
 class tbb_arena final : public backend {
  public:
   std::string_view name() const override { return "tbb"; }

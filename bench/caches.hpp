@@ -39,7 +39,7 @@ class kernel_cache {
 };
 
 // a[i] = i over n int64 in a huge-page mapping first-touched in parallel, the layout the sum
-// kernel uses (PITFALLS.md: what makes per-run fork fast): what baselines and the probe read.
+// kernel uses (docs/PITFALLS.md: what makes per-run fork fast): what baselines and the probe read.
 // It is MADV_DONTFORK: a fork copies a page-table page per 2 MiB the parent holds, and the
 // engine's fork children, which never read this array, would pay for it (at 2e8, 2 x 1.6 GB
 // made per-run fork 0.84 of threads instead of 0.90 in `parlab run`). Only the fork baseline's

@@ -25,7 +25,7 @@ std::vector<unsigned> thread_counts(unsigned cores);
 // max_size; the summary classes them against the cache sizes Google Benchmark reports.
 std::vector<std::size_t> sum_sizes(std::size_t max_size);
 
-// The settings every benchmark of the suite shares: wall-clock time (PITFALLS.md: the default
+// The settings every benchmark of the suite shares: wall-clock time (docs/PITFALLS.md: the default
 // timer is the main thread's CPU time, blind to workers and waits) and named arguments.
 benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b,
                                           const std::vector<std::string>& names,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The standard scaling sweeps into results/<host>-<date>/: a memory-bound sum, a compute-bound
-# sum and simulated I/O (DESIGN.md lesson 6: what saturates at memory bandwidth, what scales
+# sum and simulated I/O (labs/README.md, lesson 6: what saturates at memory bandwidth, what scales
 # with cores, what scales with waiting workers), every backend. For each sweep NAME:
 #   NAME.txt  the table (machine header, rows, fits, flag legend)
 #   NAME.csv  one line per record       NAME.json  machine, config, records with samples, fits

@@ -179,7 +179,7 @@ INSTANTIATE_TEST_SUITE_P(threads_of_this_process, distinct_threads,
 class eight_workers : public testing::TestWithParam<std::string> {};
 
 // 8 waits of 50 ms on 8 workers, on a machine that may have 2 cores: every worker must really
-// run (TBB above the core count needs a global_control for that, PITFALLS.md), and the waits
+// run (TBB above the core count needs a global_control for that, docs/PITFALLS.md), and the waits
 // overlap. Two runs after the warm-up, both must show 8: a TBB whose workers are woken late
 // (later than a 50 ms wait lasts, seen under load when the arena and its global_control were
 // made afresh for every run) lets the threads already there take their tasks and shows 3 or 4.

@@ -15,7 +15,7 @@ struct page_use {
 };
 
 // Kernel data in a 2 MiB-aligned private anonymous mapping advised MADV_HUGEPAGE before the
-// first touch. PITFALLS.md measures why: fork() then copies ~800 huge-page entries instead of
+// first touch. docs/PITFALLS.md measures why: fork() then copies ~800 huge-page entries instead of
 // 400k small ones and children read the parent's data with no fault (0.9x of threads instead
 // of 0.2-0.6x), and threads take fewer TLB misses.
 class huge_array_base {
