@@ -32,6 +32,18 @@ std::string_view to_string(pin_policy p) {
   return "?";
 }
 
+std::string_view to_string(worker_kind w) {
+  switch (w) {
+    case worker_kind::caller:
+      return "caller";
+    case worker_kind::thread:
+      return "thread";
+    case worker_kind::process:
+      return "process";
+  }
+  return "?";
+}
+
 std::uint64_t next_task_version() {
   static std::atomic<std::uint64_t> counter{0};
   return ++counter;

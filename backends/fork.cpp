@@ -26,6 +26,12 @@ class fork_processes final : public backend {
   std::string_view description() const override {
     return "N processes fork()ed per run; partials through a MAP_SHARED mapping";
   }
+  backend_traits traits() const override {
+    return {.shares_memory = false,
+            .promises_concurrency = true,
+            .worker = worker_kind::process,
+            .baseline = "fork"};
+  }
 
  protected:
   run_report execute(const reduce_task& task, const run_options& options,

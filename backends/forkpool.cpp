@@ -160,6 +160,13 @@ class fork_pool final : public backend {
   std::string_view description() const override {
     return "N processes forked once per task (at its first run) and reused; MAP_SHARED partials";
   }
+  // What a pool saves is the fork per call.
+  backend_traits traits() const override {
+    return {.shares_memory = false,
+            .promises_concurrency = true,
+            .worker = worker_kind::process,
+            .baseline = "fork"};
+  }
   void release() const override {
     std::lock_guard lock(mutex_);
     pool_.reset();

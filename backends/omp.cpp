@@ -33,6 +33,10 @@ class omp_parallel_for final : public backend {
   std::string_view description() const override {
     return "OpenMP parallel for, num_threads(N), schedule(static|dynamic|guided, grain)";
   }
+  // Dynamic teams are off and the team size is checked when concurrency is asked for.
+  backend_traits traits() const override {
+    return {.promises_concurrency = true, .worker = worker_kind::thread, .baseline = "omp"};
+  }
 
  protected:
   run_report execute(const reduce_task& task, const run_options& options,

@@ -20,6 +20,13 @@ std::span<const backend* const> backends() {
   return all;
 }
 
+const backend& reference_backend() {
+  const auto all = backends();
+  const auto it = std::find_if(all.begin(), all.end(),
+                               [](const backend* b) { return !b->traits().uses_thread_count; });
+  return it == all.end() ? *all.front() : **it;
+}
+
 const backend* find_backend(std::string_view name) {
   const auto all = backends();
   const auto it =

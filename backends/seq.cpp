@@ -12,6 +12,13 @@ class seq final : public backend {
   std::string_view description() const override {
     return "sequential baseline: the body over the whole range on the calling thread";
   }
+  backend_traits traits() const override {
+    return {.uses_thread_count = false,
+            .shares_memory = true,
+            .promises_concurrency = false,
+            .worker = worker_kind::caller,
+            .baseline = "plain"};
+  }
 
  protected:
   run_report execute(const reduce_task& task, const run_options&, void* result) const override {

@@ -95,6 +95,10 @@ class tbb_arena final : public backend {
   std::string_view description() const override {
     return "oneTBB task_arena of N with run-scoped global_control; static/simple/auto partitioner";
   }
+  // An arena of N slots may run N tasks on fewer threads: no promise of concurrency.
+  backend_traits traits() const override {
+    return {.promises_concurrency = false, .worker = worker_kind::thread, .baseline = "tbb"};
+  }
 
  protected:
   run_report execute(const reduce_task& task, const run_options& options,

@@ -19,6 +19,9 @@ class threads final : public backend {
   std::string_view description() const override {
     return "std::thread created per run; static blocks or dynamic/guided chunk claiming";
   }
+  backend_traits traits() const override {
+    return {.promises_concurrency = true, .worker = worker_kind::thread, .baseline = "threads"};
+  }
 
  protected:
   run_report execute(const reduce_task& task, const run_options& options,

@@ -281,11 +281,10 @@ std::span<const std::string_view> baseline_names() {
   return names;
 }
 
-std::string_view own_baseline(std::string_view backend) {
-  if (backend == "seq") return "plain";
-  if (backend == "forkpool") return "fork";  // what a pool saves is the fork per call
-  for (std::string_view b : baseline_names())
-    if (b == backend) return b;
+std::string_view own_baseline(const backend& b) {
+  const std::string_view own = b.traits().baseline;
+  for (std::string_view name : baseline_names())
+    if (name == own) return name;
   return {};
 }
 

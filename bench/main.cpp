@@ -20,8 +20,10 @@
 namespace parlab::bench {
 namespace {
 
-// The seq backend ignores the thread count: measuring it at 2, 4 ... would repeat one number.
-bool runs_at(const backend& b, unsigned threads) { return b.name() != "seq" || threads == 1; }
+// A backend that ignores the thread count (seq): measuring it at 2, 4 ... would repeat one number.
+bool runs_at(const backend& b, unsigned threads) {
+  return b.traits().uses_thread_count || threads == 1;
+}
 
 engine_case make_case(std::string family, std::string_view kernel, param_values values,
                       std::vector<std::string> names, std::vector<std::int64_t> args) {
@@ -44,8 +46,7 @@ void register_sum_point(std::size_t n, unsigned round, unsigned threads, prepare
   c.beside_baselines = true;
   for (const backend* b : backends()) {
     if (!runs_at(*b, threads)) continue;
-    if (const std::string_view own = own_baseline(b->name());
-        !own.empty() && done.insert(own).second)
+    if (const std::string_view own = own_baseline(*b); !own.empty() && done.insert(own).second)
       register_baseline(own, n, round, threads, store.data);
     register_engine(c, *b, threads, store);
   }
@@ -87,7 +88,7 @@ void register_io(const grid& g, prepared& store) {
     for (unsigned round = 0; round < g.rounds; ++round) {
       if (processes) register_io_baseline(g.io_workers, 100, round);
       for (const backend* b : backends())
-        if (b->name().starts_with("fork") == processes && runs_at(*b, g.io_workers))
+        if ((b->traits().worker == worker_kind::process) == processes && runs_at(*b, g.io_workers))
           register_engine(io_case(100, round), *b, g.io_workers, store);
     }
   }

@@ -40,9 +40,9 @@ void register_engine(const engine_case& c, const backend& b, unsigned threads, p
 bool register_baseline(std::string_view impl, std::size_t n, unsigned round, unsigned threads,
                        iota_cache& data);
 std::span<const std::string_view> baseline_names();
-// The baseline a backend is compared with for its own overhead: seq -> plain, forkpool -> fork,
-// others by name; "" when none.
-std::string_view own_baseline(std::string_view backend);
+// The baseline a backend is compared with for its own overhead, as its traits declare it; ""
+// when it declares none or this suite has no such loop.
+std::string_view own_baseline(const backend& b);
 
 // "baseline_io/fork/tasks:W/duration_ms:D/round:R/threads:W/real_time": W children forked per
 // call, each waiting D ms, by hand: the floor fork() sets for io on the fork backend.

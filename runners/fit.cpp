@@ -100,7 +100,7 @@ std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool w
   std::map<std::string, std::map<unsigned, double>> points;  // backend -> threads -> speedup
   std::vector<std::string> order;
   for (const record& r : records) {
-    if (!r.verified || r.speedup <= 0 || r.backend == "seq") continue;
+    if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) continue;
     if (!points.contains(r.backend)) order.push_back(r.backend);
     points[r.backend][r.threads] = r.speedup;
   }

@@ -42,7 +42,8 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
   record r;
   r.kernel = std::string(k.name());
   r.backend = std::string(b.name());
-  r.threads = b.name() == "seq" ? 1 : options.run.threads;
+  r.uses_thread_count = b.traits().uses_thread_count;
+  r.threads = r.uses_thread_count ? options.run.threads : 1;
   r.cores = options.cores;
   r.cpu_limit = options.cpu_limit;
   r.oversubscribed = r.threads > options.cores;

@@ -67,7 +67,7 @@ class plot_reporter final : public reporter {
   }
 
   void add(const record& r) override {
-    if (!r.verified || r.speedup <= 0 || r.backend == "seq") return;
+    if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) return;
     if (!points_.contains(r.backend)) order_.push_back(r.backend);
     points_[r.backend].push_back({r.threads, r.speedup, r.efficiency});
   }

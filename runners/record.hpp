@@ -9,6 +9,9 @@ namespace parlab::runner {
 struct record {
   std::string kernel;
   std::string backend;
+  // The backend's trait: false for one that always runs on the caller alone (seq), which has no
+  // scaling of its own to fit or plot. Not an output field.
+  bool uses_thread_count = true;
   unsigned threads = 0;
   unsigned cores = 0;     // CPUs this process may use
   std::string cpu_limit;  // what bounds `cores`: none, affinity or cgroup

@@ -56,9 +56,10 @@ struct step {
 std::vector<step> plan(const sweep_options& o) {
   std::vector<step> steps;
   const bool sweep = o.command == "sweep";
-  if (sweep) steps.push_back({find_backend("seq"), 1, true});
+  const backend& reference = reference_backend();
+  if (sweep) steps.push_back({&reference, 1, true});
   auto add = [&](const std::string& name, unsigned t) {
-    if (sweep && name == "seq") return;  // measured once, first, as the baseline
+    if (sweep && find_backend(name) == &reference) return;  // measured once, first
     steps.push_back({find_backend(name), t, false});
   };
   if (o.weak) {
@@ -69,7 +70,7 @@ std::vector<step> plan(const sweep_options& o) {
   for (const std::string& name : o.backends) {
     for (unsigned t : o.threads) {
       add(name, t);
-      if (name == "seq") break;  // seq ignores the thread count
+      if (!find_backend(name)->traits().uses_thread_count) break;  // one count is all of them
     }
   }
   return steps;
@@ -78,7 +79,8 @@ std::vector<step> plan(const sweep_options& o) {
 // The ETA's guess at each step's cost: ideal scaling, 1/t under strong, constant under weak.
 std::vector<double> step_weights(const std::vector<step>& steps, bool weak) {
   std::vector<double> w;
-  for (const step& s : steps) w.push_back(weak || s.b->name() == "seq" ? 1.0 : 1.0 / s.threads);
+  for (const step& s : steps)
+    w.push_back(weak || !s.b->traits().uses_thread_count ? 1.0 : 1.0 / s.threads);
   return w;
 }
 
@@ -242,7 +244,7 @@ class sweep_runner {
     const unsigned factor = size_factor(s);
     prepare_for(factor);
     const std::string label =
-        fmt::format("{} t={}", s.b->name(), s.b->name() == "seq" ? 1 : s.threads);
+        fmt::format("{} t={}", s.b->name(), s.b->traits().uses_thread_count ? s.threads : 1);
     doing(label);
     progress_.start(label);
     m_.run.threads = s.threads;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parlab/engine.hpp"
+#include "tests/registered_backends.hpp"
 #include "tests/small_kernel_values.hpp"
 
 namespace {
@@ -45,7 +46,7 @@ TEST_P(backend_matrix, sums_every_edge_size_exactly) {
           std::plus<>{});
       EXPECT_EQ(r.value, triangle(n))
           << name << " t=" << threads << " n=" << n << " grain=" << grain;
-      const unsigned max_workers = name == "seq" ? 1 : threads;
+      const unsigned max_workers = b->traits().uses_thread_count ? threads : 1;
       EXPECT_LE(r.report.workers_seen, max_workers);
       EXPECT_LE(r.report.workers_seen, n);
       if (n > 0) {
@@ -117,12 +118,12 @@ std::string matrix_name(const testing::TestParamInfo<backend_matrix::ParamType>&
   return name + "_t" + std::to_string(threads) + "_" + std::string(parlab::to_string(sched));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    all, backend_matrix,
-    testing::Combine(testing::Values("seq", "threads", "tbb", "omp", "fork", "forkpool"),
-                     testing::Values(1U, 2U, 3U, 8U),
-                     testing::Values(schedule::static_, schedule::dynamic, schedule::guided)),
-    matrix_name);
+INSTANTIATE_TEST_SUITE_P(all, backend_matrix,
+                         testing::Combine(testing::ValuesIn(parlab::testing::backend_names()),
+                                          testing::Values(1U, 2U, 3U, 8U),
+                                          testing::Values(schedule::static_, schedule::dynamic,
+                                                          schedule::guided)),
+                         matrix_name);
 
 bool any_child_left() {
   // waitpid(-1) with WNOHANG: ECHILD means this process has no child at all, reaped or not.
@@ -199,7 +200,9 @@ TEST(forkpool_backend, reuses_its_workers_for_one_task_and_reforks_for_the_next)
   EXPECT_FALSE(any_child_left());
 }
 
-INSTANTIATE_TEST_SUITE_P(all, process_backend, testing::Values("fork", "forkpool"));
+INSTANTIATE_TEST_SUITE_P(
+    all, process_backend,
+    testing::ValuesIn(parlab::testing::backend_names(parlab::testing::runs_processes)));
 
 // A hand-built task missing one of its functions is a usage error on every backend, before
 // anything runs: a backend would otherwise call an empty std::function inside a worker.
@@ -281,6 +284,7 @@ TEST_P(pinned, workers_run_where_they_were_placed_and_the_caller_is_unpinned) {
   b->release();
 }
 
-INSTANTIATE_TEST_SUITE_P(all, pinned, testing::Values("threads", "tbb", "omp", "fork", "forkpool"));
+INSTANTIATE_TEST_SUITE_P(
+    all, pinned, testing::ValuesIn(parlab::testing::backend_names(parlab::testing::uses_threads)));
 
 }  // namespace

@@ -22,16 +22,15 @@
 #include <vector>
 
 #include "parlab/engine.hpp"
+#include "tests/registered_backends.hpp"
 
 namespace {
 
 // Every backend in the registry, or every one but seq: a backend added later is held to the
 // same claims without touching this file.
 std::vector<std::string> backend_names(bool with_seq) {
-  std::vector<std::string> out;
-  for (const parlab::backend* b : parlab::backends())
-    if (with_seq || b->name() != "seq") out.emplace_back(b->name());
-  return out;
+  return parlab::testing::backend_names(
+      [with_seq](const parlab::backend_traits& t) { return with_seq || t.uses_thread_count; });
 }
 
 std::string backend_name(const testing::TestParamInfo<std::string>& param_info) {
@@ -173,8 +172,10 @@ TEST_P(distinct_threads, workers_seen_is_the_number_of_distinct_thread_ids) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(threads_of_this_process, distinct_threads,
-                         testing::Values("seq", "threads", "tbb", "omp"), backend_name);
+INSTANTIATE_TEST_SUITE_P(
+    threads_of_this_process, distinct_threads,
+    testing::ValuesIn(parlab::testing::backend_names(parlab::testing::shares_memory)),
+    backend_name);
 
 class eight_workers : public testing::TestWithParam<std::string> {};
 

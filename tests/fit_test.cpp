@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "parlab/registry.hpp"
+
 namespace {
 
 using namespace parlab::runner;
@@ -79,6 +81,8 @@ TEST(fit_gustafson, recovers_the_serial_fraction_of_a_scaled_speedup) {
 record point(const std::string& backend, unsigned threads, double speedup, bool verified = true) {
   record r;
   r.backend = backend;
+  // As the runner records it: from the registered backend's traits.
+  r.uses_thread_count = parlab::find_backend(backend)->traits().uses_thread_count;
   r.threads = threads;
   r.speedup = speedup;
   r.verified = verified;

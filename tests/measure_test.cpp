@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "parlab/engine.hpp"
+#include "runners/fit.hpp"
 #include "runners/options.hpp"
 
 namespace {
@@ -117,11 +118,11 @@ TEST(measure, a_throwing_body_is_a_record_with_the_message) {
   parlab::param_values v;
   v.set("size", 12);
   k.prepare(v);
-  for (const char* b : {"seq", "threads", "omp", "fork"}) {
-    const record r = measure(k, "size=12", *parlab::find_backend(b), quick(2));
-    EXPECT_FALSE(r.verified) << b;
+  for (const parlab::backend* b : parlab::backends()) {
+    const record r = measure(k, "size=12", *b, quick(2));
+    EXPECT_FALSE(r.verified) << b->name();
     EXPECT_NE(r.detail.find("the body gave up on purpose"), std::string::npos)
-        << b << ": " << r.detail;
+        << b->name() << ": " << r.detail;
   }
 }
 
@@ -245,6 +246,7 @@ class forgetful_backend final : public parlab::backend {
  public:
   std::string_view name() const override { return "forgetful"; }
   std::string_view description() const override { return "test backend"; }
+  parlab::backend_traits traits() const override { return {}; }
 
  protected:
   parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options& o,
@@ -275,6 +277,7 @@ class shrinking_backend final : public parlab::backend {
  public:
   std::string_view name() const override { return "shrinking"; }
   std::string_view description() const override { return "test backend"; }
+  parlab::backend_traits traits() const override { return {}; }
 
  protected:
   parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
@@ -326,4 +329,59 @@ TEST(measure, pages_of_an_unadvised_mapping_are_not_counted_as_huge) {
   const parlab::huge_array<std::int64_t> none;
   EXPECT_EQ(none.pages().bytes, 0U);
   EXPECT_EQ(none.pages().huge_bytes, 0U);
+}
+
+// ---- a backend is treated by what it declares, not by its name ----
+
+// A backend of the test's own, named like none of the registered ones, declaring only traits.
+class declared_backend final : public parlab::backend {
+ public:
+  explicit declared_backend(parlab::backend_traits t) : traits_(t) {}
+  std::string_view name() const override { return "solo-or-team"; }
+  std::string_view description() const override { return "test backend"; }
+  parlab::backend_traits traits() const override { return traits_; }
+
+ protected:
+  parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
+                             void* result) const override {
+    task.evaluate({0, task.n}, result);
+    return {1, ""};
+  }
+
+ private:
+  parlab::backend_traits traits_;
+};
+
+TEST(measure, a_backend_that_ignores_the_thread_count_is_recorded_at_one_and_not_fitted) {
+  picky_kernel k(0);
+  parlab::param_values v;
+  v.set("size", 1000);
+  k.prepare(v);
+  const declared_backend solo(
+      {.uses_thread_count = false, .worker = parlab::worker_kind::caller, .baseline = ""});
+  const declared_backend team({.uses_thread_count = true, .baseline = ""});
+  std::vector<record> records;
+  for (unsigned t : {2U, 3U, 4U}) {
+    record a = measure(k, "size=1000", solo, quick(t));
+    record b = measure(k, "size=1000", team, quick(t));
+    EXPECT_EQ(a.threads, 1U) << "asked for " << t;
+    EXPECT_EQ(b.threads, t);
+    for (record* r : {&a, &b}) {
+      relate_to_baseline(*r, 1.0);
+      r->speedup = 1.5;  // a point the fits would take
+      records.push_back(*r);
+    }
+  }
+  const std::vector<backend_fit> fits = fit_backends(records);
+  ASSERT_EQ(fits.size(), 1U) << "only the backend that uses the thread count has a scaling";
+  EXPECT_EQ(records[0].backend, records[1].backend);  // same name: only the traits differ
+}
+
+TEST(registry, the_reference_backend_is_the_one_that_ignores_the_thread_count) {
+  EXPECT_FALSE(parlab::reference_backend().traits().uses_thread_count);
+  for (const parlab::backend* b : parlab::backends()) {
+    if (b->traits().worker == parlab::worker_kind::process) {
+      EXPECT_FALSE(b->traits().shares_memory) << b->name();
+    }
+  }
 }

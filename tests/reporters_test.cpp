@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "parlab/error.hpp"
+#include "parlab/registry.hpp"
 #include "runners/reporter.hpp"
 
 namespace {
@@ -110,6 +111,8 @@ record sample(const std::string& backend, unsigned threads, double speedup) {
   record r;
   r.kernel = "sum";
   r.backend = backend;
+  // As the runner records it: from the registered backend's traits.
+  r.uses_thread_count = parlab::find_backend(backend)->traits().uses_thread_count;
   r.threads = threads;
   r.cores = 2;
   r.params = "size=1000 intensity=0";

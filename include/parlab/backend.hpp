@@ -19,6 +19,10 @@ struct run_options {
   // Elements per chunk; 0 lets the engine choose (see effective_grain).
   std::size_t grain = 0;
   pin_policy pin = pin_policy::none;
+  // Hold every worker at a latch until all N have started, so that their work overlaps even
+  // when starting a worker takes longer than the work (a race shows only if the racers run at
+  // once). Only a backend that promises concurrency can honour it; the report says if it did.
+  bool start_together = false;
 };
 
 struct run_report {
@@ -27,6 +31,35 @@ struct run_report {
   unsigned workers_seen = 0;
   // Where workers were placed, when pinning was asked for ("" when not pinned).
   std::string placement;
+  // Every worker waited at a start latch until all had arrived (run_options::start_together).
+  bool started_together = false;
+};
+
+// What a backend runs its workers as.
+enum class worker_kind {
+  caller,   // the calling thread alone
+  thread,   // threads of this process
+  process,  // child processes, each with its own copy of memory
+};
+std::string_view to_string(worker_kind w);
+
+// What a backend is, declared by the backend itself. The runner, the fits, the plot and the bench
+// decide how to treat a backend from these, never from its name: a new backend is one file and
+// one registry line.
+struct backend_traits {
+  // Runs as many workers as run_options::threads asks; false for a backend that always runs on
+  // the caller alone (seq), which a sweep measures once, as the baseline of every speedup.
+  bool uses_thread_count = true;
+  // Workers see and write the caller's memory; processes see a copy-on-write copy of it.
+  bool shares_memory = true;
+  // All N workers run at the same time, so they may wait on one another: threads created per
+  // run, processes, an OpenMP team with dynamic teams off and its size checked. A task pool
+  // such as TBB's may run N tasks on fewer threads, so it does not promise it.
+  bool promises_concurrency = false;
+  worker_kind worker = worker_kind::thread;
+  // The hand-written loop of the benchmark suite this backend's overhead is measured against
+  // (bench/baselines.cpp); empty when none is.
+  std::string_view baseline;
 };
 
 // The grain a schedule really uses for n elements on this many threads. Static with no grain
@@ -40,6 +73,7 @@ class backend {
   virtual ~backend() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
   [[nodiscard]] virtual std::string_view description() const = 0;
+  [[nodiscard]] virtual backend_traits traits() const = 0;
 
   // Runs task over [0, task.n) and writes the combined partial to `result`
   // (task.partial_size bytes). Any failure of the body, in any worker, is thrown as

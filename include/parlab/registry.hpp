@@ -13,6 +13,9 @@ namespace parlab {
 std::span<const backend* const> backends();
 // The backend with this name, or nullptr.
 const backend* find_backend(std::string_view name);
+// The backend a sweep measures once, first, as the baseline of every speedup: the first that
+// does not use the thread count (seq).
+const backend& reference_backend();
 
 struct kernel_entry {
   std::string_view name;  // equal to make()->name()
