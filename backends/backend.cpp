@@ -62,6 +62,7 @@ run_report backend::run(const reduce_task& task, const run_options& options, voi
   if (!task.identity || !task.evaluate || !task.accumulate || !task.combine)
     throw usage_error("reduce_task is missing its identity, evaluate, accumulate or combine");
   try {
+    if (task.reset) task.reset();
     return execute(task, options, result);
   } catch (const run_error&) {
     throw;

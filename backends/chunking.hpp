@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
+#include "backends/start_latch.hpp"
 #include "parlab/backend.hpp"
 #include "parlab/index_range.hpp"
 
@@ -22,6 +24,17 @@ inline index_range static_block(std::size_t n, unsigned workers, unsigned w) {
 struct chunk_cursor {
   alignas(64) std::atomic<std::size_t> next{0};
   alignas(64) std::atomic<bool> cancelled{false};
+  // Workers that reached the start latch, and how many it waits for (0: no latch this run).
+  alignas(64) std::atomic<std::uint32_t> arrived{0};
+  std::uint32_t start_together = 0;
+
+  // Before a run: no chunk claimed, nothing cancelled, the latch armed if asked for.
+  void reset(const run_options& options) {
+    next = 0;
+    cancelled = false;
+    arrived = 0;
+    start_together = options.start_together ? options.threads : 0;
+  }
 };
 static_assert(std::atomic<std::size_t>::is_always_lock_free);
 
@@ -30,6 +43,8 @@ static_assert(std::atomic<std::size_t>::is_always_lock_free);
 template <class F>
 void for_each_chunk(std::size_t n, unsigned workers, unsigned w, schedule s, std::size_t grain,
                     chunk_cursor& cursor, F&& f) {
+  if (cursor.start_together > 0)
+    arrive_and_wait_all(cursor.arrived, cursor.start_together, cursor.cancelled);
   auto live = [&] { return !cursor.cancelled.load(std::memory_order_relaxed); };
   switch (s) {
     case schedule::static_:

@@ -44,6 +44,7 @@ class fork_processes final : public backend {
     detail::shared_mapping shared(
         slots_at + detail::partial_slots::bytes_needed(task.partial_size, n_workers));
     auto* cursor = new (shared.data()) detail::chunk_cursor;
+    cursor->reset(options);
     auto* reports = reinterpret_cast<detail::child_report*>(shared.data() + reports_at);
     const detail::partial_slots slots(task, n_workers, shared.data() + slots_at);
     const detail::pinning pins(options.pin, n_workers);
@@ -67,7 +68,7 @@ class fork_processes final : public backend {
     for (unsigned w = 0; w < n_workers; ++w)
       if (!WIFEXITED(statuses[w]) || WEXITSTATUS(statuses[w]) != 0)
         throw run_error(detail::describe_child_failure("fork", w, statuses[w], reports[w]));
-    return {slots.combine_into(result), pins.describe()};
+    return {slots.combine_into(result), pins.describe(), options.start_together};
   }
 
  private:

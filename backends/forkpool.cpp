@@ -70,8 +70,7 @@ class process_pool {
 
   run_report run(const run_options& options, void* result) {
     slots_.reset();
-    control_->cursor.next = 0;
-    control_->cursor.cancelled = false;
+    control_->cursor.reset(options);
     control_->sched = options.sched;
     control_->grain = effective_grain(task_.n, workers_, options.sched, options.grain);
     for (unsigned w = 0; w < workers_; ++w) sem_post(&starts_[w]);
@@ -88,7 +87,7 @@ class process_pool {
     for (unsigned w = 0; w < workers_; ++w)
       if (reports_[w].message[0] != '\0')
         throw run_error("forkpool worker " + std::to_string(w) + ": " + reports_[w].message);
-    return {slots_.combine_into(result), pins_.describe()};
+    return {slots_.combine_into(result), pins_.describe(), options.start_together};
   }
 
  private:

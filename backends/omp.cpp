@@ -7,6 +7,7 @@
 #include "backends/partial_slots.hpp"
 #include "backends/pinning.hpp"
 #include "parlab/backend.hpp"
+#include "parlab/error.hpp"
 
 namespace parlab {
 namespace {
@@ -58,6 +59,16 @@ class omp_parallel_for final : public backend {
     {
       const auto w = static_cast<unsigned>(omp_get_thread_num());
       const auto team = static_cast<unsigned>(omp_get_num_threads());
+      // The promise of concurrency holds only for a full team (OMP_THREAD_LIMIT may cap it).
+      if (options.start_together && team != n_workers && w == 0) {
+        cancelled = true;
+        error.capture(std::make_exception_ptr(run_error(
+            "omp: a team of " + std::to_string(team) + " threads instead of " +
+            std::to_string(n_workers) + " cannot start all workers together (OMP_THREAD_LIMIT?)")));
+      }
+      if (options.start_together) {
+#pragma omp barrier
+      }
       auto run = [&](index_range r) {
         if (r.empty() || cancelled.load(std::memory_order_relaxed)) return;
         try {
@@ -82,7 +93,7 @@ class omp_parallel_for final : public backend {
       }
     }
     error.rethrow_if_any();
-    return {slots.combine_into(result), pins.describe()};
+    return {slots.combine_into(result), pins.describe(), options.start_together};
   }
 };
 

@@ -34,6 +34,7 @@ run_report threads::execute(const reduce_task& task, const run_options& options,
   const std::size_t grain = effective_grain(task.n, n_workers, options.sched, options.grain);
   detail::partial_slots slots(task, n_workers);
   detail::chunk_cursor cursor;
+  cursor.reset(options);
   detail::first_error error;
   const detail::pinning pins(options.pin, n_workers);
 
@@ -64,7 +65,7 @@ run_report threads::execute(const reduce_task& task, const run_options& options,
     work(0);
   }  // joins every worker
   error.rethrow_if_any();
-  return {slots.combine_into(result), pins.describe()};
+  return {slots.combine_into(result), pins.describe(), options.start_together};
 }
 
 }  // namespace

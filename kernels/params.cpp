@@ -29,7 +29,9 @@ std::string param_values::describe(const std::vector<param_spec>& specs) const {
     if (!out.empty()) out += ' ';
     const double v = real(s.name);
     out += s.name + '=';
-    if (s.kind == param_kind::count || s.kind == param_kind::size)
+    if (s.kind == param_kind::choice && choice(s.name) < s.choices.size())
+      out += s.choices[choice(s.name)];
+    else if (s.kind == param_kind::count || s.kind == param_kind::size)
       out += std::to_string(count(s.name));
     else {
       char buf[32];

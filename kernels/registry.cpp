@@ -7,11 +7,13 @@ namespace parlab {
 // Each kernel is one file defining one of these; adding a kernel adds one line to each list.
 std::unique_ptr<kernel> make_sum_kernel();
 std::unique_ptr<kernel> make_io_kernel();
+std::unique_ptr<kernel> make_counter_kernel();
 
 std::span<const kernel_entry> kernels() {
   static const kernel_entry all[] = {
       {"sum", make_sum_kernel},
       {"io", make_io_kernel},
+      {"counter", make_counter_kernel},
   };
   return all;
 }

@@ -1,6 +1,7 @@
 #include "runners/cli.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -93,6 +94,10 @@ std::string type_name(param_kind kind) {
       return "DURATION";
     case param_kind::fraction:
       return "FRACTION";
+    case param_kind::choice:
+      return "WORD";
+    case param_kind::flag:
+      return "";
   }
   return "VALUE";
 }
@@ -103,7 +108,16 @@ void add_kernel_params(CLI::App* cmd, raw_options& raw) {
     const auto k = entry.make();
     for (const param_spec& p : k->params()) {
       if (!added.insert(p.name).second) continue;
-      cmd->add_option("--" + p.name, raw.params[p.name], fmt::format("[{}] {}", entry.name, p.help))
+      const std::string words =
+          p.kind == param_kind::choice ? fmt::format(" ({})", fmt::join(p.choices, "|")) : "";
+      const std::string help = fmt::format("[{}] {}{}", entry.name, p.help, words);
+      if (p.kind == param_kind::flag) {
+        cmd->add_flag_callback(
+               "--" + p.name, [&raw, name = p.name] { raw.params[name] = "1"; }, help)
+            ->group("Kernel parameters");
+        continue;
+      }
+      cmd->add_option("--" + p.name, raw.params[p.name], help)
           ->type_name(type_name(p.kind))
           ->group("Kernel parameters");
     }
@@ -204,6 +218,16 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
       case param_kind::fraction:
         v = checked(flag, text, parse_fraction);
         break;
+      case param_kind::flag:
+        v = 1;
+        break;
+      case param_kind::choice: {
+        const auto it = std::find(spec->choices.begin(), spec->choices.end(), text);
+        if (it == spec->choices.end())
+          bad(flag, text, fmt::format("{}", fmt::join(spec->choices, "|")));
+        v = static_cast<double>(it - spec->choices.begin());
+        break;
+      }
     }
     if (v < spec->min_value) bad(flag, text, fmt::format("at least {}", spec->min_value));
     values.set(name, v);

@@ -15,6 +15,7 @@ std::string csv_field(const json& v) {
     return quoted + '"';
   }
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_null()) return "";
   return v.dump();
 }
 

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
 #include "runners/reporter.hpp"
 
@@ -19,7 +21,7 @@ std::string_view to_string(output_format f) {
 }
 
 json to_json(const record& r) {
-  return {
+  json j = {
       {"kernel", r.kernel},
       {"backend", r.backend},
       {"threads", r.threads},
@@ -51,9 +53,22 @@ json to_json(const record& r) {
       {"noisy", r.noisy},
       {"warmup_problem", r.warmup_problem},
       {"detail", r.detail},
+      {"lesson", r.lesson},
       {"samples_s", r.samples_s},
       {"workers_seen_reps", r.workers_seen_reps},
   };
+  // The kernel's own fields follow the standard ones, in the kernel's order.
+  for (const record_field& f : r.fields) {
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
+            j[f.name] = nullptr;
+          else
+            j[f.name] = v;
+        },
+        f.value);
+  }
+  return j;
 }
 
 namespace {

@@ -18,7 +18,7 @@ namespace {
 struct timed_run {
   double seconds = 0;
   run_report report;
-  std::string verdict;  // what was expected and what came back
+  verdict checked;
 };
 
 // One run, verified. Throws run_error on failure or a wrong result. The result is poisoned first,
@@ -32,7 +32,7 @@ timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
-  return {took.count(), std::move(report), v.detail};
+  return {took.count(), std::move(report), v};
 }
 
 }  // namespace
@@ -83,22 +83,38 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
     r.bandwidth_fraction = r.throughput / read_bandwidth_gbs;
 }
 
+// The kernel's fields of a verified result; for a failed one the same names with no value, taken
+// from the identity (always a valid partial), so that a CSV's columns stay aligned.
+std::vector<record_field> kernel_fields(const kernel& k, const reduce_task& task, const record& r,
+                                        std::vector<std::byte>& result) {
+  if (r.verified) return k.record_fields(result.data(), r.median_s);
+  task.identity(result.data());
+  std::vector<record_field> fields = k.record_fields(result.data(), 0);
+  for (record_field& f : fields) f.value = std::monostate{};
+  return fields;
+}
+
 }  // namespace
 
 record measure(const kernel& k, const std::string& params, const backend& b,
                const measure_options& options) {
   record r = unmeasured(k, params, b, options, "");
   const reduce_task task = k.task();
+  run_options run = options.run;
+  run.start_together = k.traits().start_together;
+  bool together = true;
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
   try {
-    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, options.run, result);
+    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, run, result);
     for (unsigned i = 0; i < options.reps; ++i) {
-      timed_run t = run_once(k, task, b, options.run, result);
+      timed_run t = run_once(k, task, b, run, result);
       r.samples_s.push_back(t.seconds);
       r.workers_seen_reps.push_back(t.report.workers_seen);
+      together = together && t.report.started_together;
       r.pin = t.report.placement;
-      r.detail = std::move(t.verdict);
+      r.detail = std::move(t.checked.detail);
+      r.lesson = std::move(t.checked.lesson);
     }
     r.verified = true;
     const page_use pages = k.pages();
@@ -110,6 +126,9 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   }
   b.release();  // the task dies with this function: nothing may keep running on its data
   summarize_into(r, k, options.read_bandwidth_gbs);
+  r.fields = kernel_fields(k, task, r, result);
+  if (run.start_together) r.fields.push_back({"started_together", together});
+  if (!r.verified && run.start_together) r.fields.back().value = std::monostate{};
   return r;
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "parlab/kernel.hpp"
+
 namespace parlab::runner {
 
 struct record {
@@ -39,6 +41,8 @@ struct record {
   bool noisy = false;           // cv above noisy_cv
   bool warmup_problem = false;  // first timed rep far slower than the median
   std::string detail;           // the verdict or the error
+  std::string lesson;           // what a verified result teaches (kernel's verdict), or ""
+  std::vector<parlab::record_field> fields;  // the kernel's own, after the standard ones
 };
 
 }  // namespace parlab::runner

@@ -3,6 +3,8 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
 #include "runners/measure.hpp"
 #include "runners/reporter.hpp"
@@ -34,6 +36,25 @@ std::string omp_wait_policy(const json& m) {
   return "unset";
 }
 
+// "final=1999234 expected=2000000 lost_updates=766": a kernel's own fields, whatever they are.
+std::string fields_line(const std::vector<parlab::record_field>& fields) {
+  std::vector<std::string> parts;
+  for (const parlab::record_field& f : fields) {
+    const std::string value = std::visit(
+        [](const auto& v) -> std::string {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>) return "-";
+          if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "no";
+          if constexpr (std::is_same_v<T, double>) return fmt::format("{:.4g}", v);
+          if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>)
+            return fmt::format("{}", v);
+        },
+        f.value);
+    parts.push_back(f.name + '=' + value);
+  }
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
 // Data smaller than a few huge pages says nothing about whether huge pages were granted.
 constexpr std::size_t huge_page_flag_bytes = std::size_t{8} << 20;
 
@@ -60,6 +81,8 @@ class table_reporter final : public reporter {
     if (r.ideal_s > 0 && r.verified)
       fmt::print(out_, "  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s),
                  r.ideal_s / r.median_s);
+    if (r.verified && !r.fields.empty()) fmt::print(out_, "  {}\n", fields_line(r.fields));
+    if (r.verified && !r.lesson.empty()) fmt::print(out_, "  lesson: {}\n", r.lesson);
     over_ = over_ || r.oversubscribed;
     noisy_ = noisy_ || r.noisy;
     warmup_ = warmup_ || r.warmup_problem;

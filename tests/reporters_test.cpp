@@ -53,7 +53,8 @@ const std::vector<std::string> documented_fields{"kernel",
                                                  "verified",
                                                  "noisy",
                                                  "warmup_problem",
-                                                 "detail"};
+                                                 "detail",
+                                                 "lesson"};
 
 const std::vector<std::string> documented_fit_fields{"backend",
                                                      "best_speedup",
@@ -172,7 +173,7 @@ TEST(csv_reporter, quotes_a_field_with_a_comma_or_a_quote) {
   r.detail = "wrong result: sum 1, expected \"2\"";
   rep->add(r);
   rep->end({});
-  EXPECT_NE(f.text().find(",\"wrong result: sum 1, expected \"\"2\"\"\"\n"), std::string::npos)
+  EXPECT_NE(f.text().find(",\"wrong result: sum 1, expected \"\"2\"\"\",\n"), std::string::npos)
       << f.text();
 }
 

@@ -16,6 +16,7 @@ inline param_values small_values(const kernel& k, double size) {
   v.set("duration", 0.001);
   v.set("jitter", 0.2);
   v.set("intensity", size > 1000 ? 3 : 0);
+  v.set("increments", size);
   v.fill_defaults(k.params());
   return v;
 }

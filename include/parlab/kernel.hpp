@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "parlab/huge_array.hpp"
@@ -16,6 +17,29 @@ namespace parlab {
 struct verdict {
   bool ok = false;
   std::string detail;  // what was expected and what came back
+  // What a verified result teaches, printed as the lesson and not as a failure: the unsafe
+  // counter's lost updates, a process's increments its parent never sees. Empty for most.
+  std::string lesson = {};
+};
+
+// A field a kernel adds to its records (the counter's final, lost_updates ...). The table, CSV
+// and JSON reporters show any of them without a change per kernel. A failed record carries the
+// same names with no value (monostate: null in JSON, empty in CSV), so columns stay aligned.
+struct record_field {
+  std::string name;
+  std::variant<std::monostate, std::int64_t, double, bool, std::string> value;
+};
+
+// What a kernel's work is: a lesson is about the difference.
+enum class work_kind { compute, memory_stream, waits, contention };
+std::string_view to_string(work_kind w);
+
+// What a kernel is, declared by the kernel itself, as backends declare backend_traits.
+struct kernel_traits {
+  work_kind work = work_kind::compute;
+  // Its workers should start together, so that their work overlaps (a race shows only then):
+  // the runner asks backends for run_options::start_together.
+  bool start_together = false;
 };
 
 // What one run of the kernel moves or does, for throughput: GB/s, Gelem/s, tasks/s.
@@ -36,6 +60,7 @@ class kernel {
   [[nodiscard]] virtual std::string_view name() const = 0;
   [[nodiscard]] virtual std::string_view description() const = 0;
   [[nodiscard]] virtual std::vector<param_spec> params() const = 0;
+  [[nodiscard]] virtual kernel_traits traits() const { return {}; }
 
   // Allocates and fills the data for these values (defaults already filled in).
   virtual void prepare(const param_values& values) = 0;
@@ -47,6 +72,11 @@ class kernel {
   // The kernel's prepared data and how much of it huge pages really back (huge_array::pages()),
   // measured when asked; {0, 0} for a kernel with no large data.
   [[nodiscard]] virtual page_use pages() const { return {}; }
+  // The kernel's own fields for the record of a verified result, given the median run time.
+  [[nodiscard]] virtual std::vector<record_field> record_fields(const void* /*partial*/,
+                                                                double /*median_s*/) const {
+    return {};
+  }
 };
 
 // The typed way to write a kernel: a body over a sub-range returning a trivially copyable
@@ -62,12 +92,19 @@ class typed_kernel : public kernel {
   [[nodiscard]] virtual Partial body(index_range range) const = 0;
   [[nodiscard]] virtual Partial combine(const Partial& a, const Partial& b) const = 0;
   [[nodiscard]] virtual verdict check(const Partial& result) const = 0;
+  // Per-run state (a shared counter) set afresh before every run, without preparing again.
+  virtual void reset_run() const {}
+  [[nodiscard]] virtual std::vector<record_field> fields(const Partial& /*result*/,
+                                                         double /*median_s*/) const {
+    return {};
+  }
 
   [[nodiscard]] reduce_task task() const final {
     reduce_task t;
     t.n = task_size();
     t.version = next_task_version();
     t.partial_size = sizeof(Partial);
+    t.reset = [this] { reset_run(); };
     t.identity = [this](void* p) { store(p, identity()); };
     t.evaluate = [this](index_range r, void* p) { store(p, body(r)); };
     t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };
@@ -77,6 +114,10 @@ class typed_kernel : public kernel {
     return t;
   }
   [[nodiscard]] verdict verify(const void* partial) const final { return check(load(partial)); }
+  [[nodiscard]] std::vector<record_field> record_fields(const void* partial,
+                                                        double median_s) const final {
+    return fields(load(partial), median_s);
+  }
 
  protected:
   // The length of the index space the body runs over.

@@ -13,6 +13,8 @@ enum class param_kind {
   size,      // a whole number with suffixes: 1e8, 64M, 1Gi
   duration,  // seconds with a unit: 2s, 150ms, 500us
   fraction,  // a real number in [0, 1)
+  choice,    // one word of a fixed list: unsafe|mutex|atomic|sharded; stored as its index
+  flag,      // a switch that takes no value: 1 when given, else 0
 };
 
 struct param_spec {
@@ -21,6 +23,8 @@ struct param_spec {
   double default_value = 0;
   std::string help;
   double min_value = 0;  // inclusive lower bound for count and size
+  // The accepted words of a choice, in order; its value and default_value are an index here.
+  std::vector<std::string> choices = {};
 };
 
 // Parameter values by name, in the units above (durations in seconds).
@@ -30,6 +34,8 @@ class param_values {
   [[nodiscard]] bool has(std::string_view name) const { return values_.contains(name); }
   [[nodiscard]] double real(std::string_view name) const;
   [[nodiscard]] std::uint64_t count(std::string_view name) const;
+  // The index of a choice parameter's word in its spec's choices.
+  [[nodiscard]] std::size_t choice(std::string_view name) const { return count(name); }
   [[nodiscard]] const std::map<std::string, double, std::less<>>& all() const { return values_; }
 
   // Fills every parameter the specs name and the values lack with its default.

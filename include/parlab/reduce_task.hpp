@@ -18,6 +18,9 @@ struct reduce_task {
   // while the version is unchanged. A task is valid until its kernel is prepared again.
   std::uint64_t version = 0;
   std::size_t partial_size = 0;  // bytes
+  // Optional: sets per-run state afresh (a shared counter), called by backend::run before every
+  // run in the caller's process.
+  std::function<void()> reset;
   std::function<void(void* partial)> identity;
   // partial = body(range): a worker's first chunk, which has nothing to combine with yet. It
   // spares every run the identity and combine calls that identity-then-accumulate would cost.

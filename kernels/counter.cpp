@@ -1,0 +1,210 @@
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "parlab/error.hpp"
+#include "parlab/huge_array.hpp"
+#include "parlab/kernel.hpp"
+
+namespace parlab {
+namespace {
+
+enum class mode { unsafe, mutex, atomic, sharded };
+
+// What the workers did: how many increments, which ones (the sums of i + 1 and of its square
+// over the indices run: a range run twice or skipped changes them, in O(1) per chunk so that
+// the timed loop is the increments alone), and how many of them ran in a process other than
+// the one that prepared the counter, whose copy of it they incremented.
+struct tally {
+  std::uint64_t done = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t squares = 0;
+  std::uint64_t elsewhere = 0;
+};
+
+// 1 + 2 + ... + n and 1 + 4 + ... + n^2 = n(n+1)(2n+1)/6, modulo 2^64: the divisions are done on
+// the factors that hold the 2 and the 3 before the products wrap.
+std::uint64_t sum_to(std::uint64_t n) { return iota_sum(n); }
+std::uint64_t squares_to(std::uint64_t n) {
+  std::uint64_t a = n, b = n + 1, c = 2 * n + 1;
+  (a % 2 == 0 ? a : b) /= 2;
+  (a % 3 == 0 ? a : b % 3 == 0 ? b : c) /= 3;
+  return a * b * c;
+}
+
+// The counter and its lock, on a cache line each. In private memory, or with --shared in a
+// MAP_SHARED mapping with a process-shared mutex, so that forked workers increment it too.
+struct shared_counter {
+  alignas(64) std::atomic<std::uint64_t> value{0};
+  alignas(64) pthread_mutex_t lock;
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+struct counter_deleter {
+  bool mapped = false;
+  void operator()(shared_counter* c) const {
+    pthread_mutex_destroy(&c->lock);
+    c->~shared_counter();
+    if (mapped)
+      munmap(c, sizeof(shared_counter));
+    else
+      ::operator delete(c, std::align_val_t{64});
+  }
+};
+using counter_ptr = std::unique_ptr<shared_counter, counter_deleter>;
+
+counter_ptr make_counter(bool shared) {
+  void* p = nullptr;
+  if (shared) {
+    p = mmap(nullptr, sizeof(shared_counter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+             -1, 0);
+    if (p == MAP_FAILED) throw run_error(std::string("counter: mmap: ") + std::strerror(errno));
+  } else {
+    p = ::operator new(sizeof(shared_counter), std::align_val_t{64});
+  }
+  counter_ptr c(new (p) shared_counter, counter_deleter{shared});
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
+  pthread_mutex_init(&c->lock, &attr);
+  pthread_mutexattr_destroy(&attr);
+  return c;
+}
+
+// Lesson 7, the race: workers add 1 to one shared counter, --increments M in all. unsafe is a
+// relaxed load then a relaxed store (updates are lost without undefined behaviour), mutex and
+// atomic fix it at two prices, sharded keeps a count per worker (its partial, on its own cache
+// line) and needs no shared memory at all. docs/ENGINE.md has what verified means per mode.
+class counter_kernel final : public typed_kernel<tally> {
+ public:
+  std::string_view name() const override { return "counter"; }
+  std::string_view description() const override {
+    return "the race: --increments M on one shared counter, --mode unsafe|mutex|atomic|sharded";
+  }
+  std::vector<param_spec> params() const override {
+    return {{"increments", param_kind::count, 1e6, "increments of the shared counter, in all", 1},
+            {"mode", param_kind::choice, 0, "how the counter is protected", 0,
+             {"unsafe", "mutex", "atomic", "sharded"}},
+            {"shared", param_kind::flag, 0,
+             "put the counter in a shared mapping, so that processes increment one counter", 0}};
+  }
+  kernel_traits traits() const override {
+    return {.work = work_kind::contention, .start_together = true};
+  }
+
+  void prepare(const param_values& values) override {
+    n_ = values.count("increments");
+    mode_ = static_cast<mode>(values.choice("mode"));
+    shared_ = values.count("shared") != 0;
+    counter_ = make_counter(shared_);
+    owner_ = getpid();
+  }
+  void reset_run() const override { counter_->value.store(0); }
+
+  tally body(index_range r) const override {
+    increment(r.size());
+    return {r.size(), sum_to(r.end) - sum_to(r.begin), squares_to(r.end) - squares_to(r.begin),
+            getpid() == owner_ ? 0 : r.size()};
+  }
+  tally combine(const tally& a, const tally& b) const override {
+    return {a.done + b.done, a.sum + b.sum, a.squares + b.squares, a.elsewhere + b.elsewhere};
+  }
+  verdict check(const tally& t) const override;
+  std::vector<record_field> fields(const tally& t, double median_s) const override;
+  work_amount work() const override { return {0, static_cast<double>(n_), 0}; }
+
+ protected:
+  std::size_t task_size() const override { return n_; }
+
+ private:
+  void increment(std::size_t times) const {
+    std::atomic<std::uint64_t>& c = counter_->value;
+    switch (mode_) {
+      case mode::unsafe:
+        for (std::size_t k = 0; k < times; ++k)
+          c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        return;
+      case mode::mutex:
+        for (std::size_t k = 0; k < times; ++k) {
+          pthread_mutex_lock(&counter_->lock);
+          c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+          pthread_mutex_unlock(&counter_->lock);
+        }
+        return;
+      case mode::atomic:
+        for (std::size_t k = 0; k < times; ++k) c.fetch_add(1, std::memory_order_relaxed);
+        return;
+      case mode::sharded:
+        return;  // the worker's count is its partial, on a cache line of its own
+    }
+  }
+
+  // What the caller's counter must show: every increment when it is shared or sharded; else
+  // only those that ran in this process (a forked worker incremented its own copy).
+  struct outcome {
+    std::uint64_t final_value;
+    std::uint64_t visible;
+    bool isolated;
+  };
+  outcome outcome_of(const tally& t) const {
+    if (mode_ == mode::sharded) return {t.done, n_, false};
+    const std::uint64_t visible = shared_ ? n_ : n_ - t.elsewhere;
+    return {counter_->value.load(), visible, !shared_ && t.elsewhere > 0};
+  }
+
+  std::uint64_t n_ = 0;
+  mode mode_ = mode::unsafe;
+  bool shared_ = false;
+  counter_ptr counter_;
+  pid_t owner_ = 0;
+};
+
+verdict counter_kernel::check(const tally& t) const {
+  if (t.done != n_ || t.sum != sum_to(n_) || t.squares != squares_to(n_) || t.elsewhere > t.done)
+    return {false, std::to_string(t.done) + " of " + std::to_string(n_) +
+                       " increments ran, or not each index exactly once (index sum " +
+                       std::to_string(t.sum) + ", expected " + std::to_string(sum_to(n_)) + ")"};
+  const outcome o = outcome_of(t);
+  const std::string seen = "final " + std::to_string(o.final_value) + ", expected " +
+                           std::to_string(o.visible);
+  verdict v;
+  if (mode_ == mode::unsafe) {
+    v = {o.final_value <= o.visible, seen + " (unsafe: at most that)"};
+    if (o.final_value < o.visible)
+      v.lesson = std::to_string(o.visible - o.final_value) + " of " + std::to_string(o.visible) +
+                 " updates lost: two workers loaded the same value and both stored value + 1";
+    else if (!o.isolated)
+      v.lesson = "no update lost this time: the workers did not overlap enough; try more "
+                 "--increments";
+  } else {
+    v = {o.final_value == o.visible, seen + " (exact)"};
+  }
+  if (o.isolated)
+    v.lesson = std::to_string(t.elsewhere) +
+               " increments ran in child processes, each on its own copy of the counter, so "
+               "this process's counter shows none of them: processes do not share memory "
+               "(--shared, or --mode sharded)";
+  return v;
+}
+
+std::vector<record_field> counter_kernel::fields(const tally& t, double median_s) const {
+  const outcome o = outcome_of(t);
+  return {{"final", static_cast<std::int64_t>(o.final_value)},
+          {"expected", static_cast<std::int64_t>(n_)},
+          {"lost_updates", static_cast<std::int64_t>(o.visible - std::min(o.visible, o.final_value))},
+          {"isolated", o.isolated},
+          {"ns_per_increment", n_ > 0 ? median_s * 1e9 / static_cast<double>(n_) : 0.0}};
+}
+
+}  // namespace
+
+std::unique_ptr<kernel> make_counter_kernel() { return std::make_unique<counter_kernel>(); }
+
+}  // namespace parlab
