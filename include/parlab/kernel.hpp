@@ -47,6 +47,10 @@ class kernel {
   // The kernel's prepared data and how much of it huge pages really back (huge_array::pages()),
   // measured when asked; {0, 0} for a kernel with no large data.
   [[nodiscard]] virtual page_use pages() const { return {}; }
+  // The arrays that hold the prepared data, for a program that manages them: one that forks
+  // children of its own which never read them can mark them huge_array::inherit_on_fork(false)
+  // meanwhile. Empty for a kernel with no large data.
+  [[nodiscard]] virtual std::vector<const huge_array_base*> data_arrays() const { return {}; }
 };
 
 // The typed way to write a kernel: a body over a sub-range returning a trivially copyable
