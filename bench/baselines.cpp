@@ -1,21 +1,28 @@
 // The int64 sum written by hand, as a user would without parlab: the yardstick for the engine's
-// own overhead. Each keeps what a careful user keeps between calls (an arena, a result slot)
-// and pays per call what a user pays (thread creation, fork).
+// own overhead. Each keeps what a careful user keeps between calls (an arena, a result slot, a
+// pool of processes) and pays per call what a user pays (thread creation, fork, wake-ups).
+#include "bench/baselines.hpp"
+
 #include <benchmark/benchmark.h>
 #include <omp.h>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
+#include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <new>
 #include <optional>
 #include <span>
 #include <thread>
@@ -28,20 +35,36 @@
 #include "parlab/hot_loop.hpp"
 
 namespace parlab::bench {
+
+void poison_slots(std::span<slot> slots) { runner::poison(std::as_writable_bytes(slots)); }
+
+std::uint64_t total(std::span<const slot> slots) {
+  std::uint64_t s = 0;
+  for (const slot& x : slots) s += x.sum;
+  return s;
+}
+
+// Quadratic and allocation-free: there are as many slots as workers.
+unsigned distinct_ids(std::span<const slot> slots) {
+  unsigned seen = 0;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const std::uint64_t id = slots[i].id;
+    if (id == unwritten) continue;
+    bool first = true;
+    for (std::size_t j = 0; j < i && first; ++j) first = slots[j].id != id;
+    seen += first ? 1 : 0;
+  }
+  return seen;
+}
+
+std::uint64_t this_thread_id() {
+  thread_local const auto id = static_cast<std::uint64_t>(gettid());
+  return id;
+}
+
 namespace {
 
 using data_span = std::span<const std::int64_t>;
-
-struct outcome {
-  std::uint64_t sum = 0;
-  unsigned workers = 0;
-};
-
-// One partial per cache line: neighbouring workers must not share a line.
-struct alignas(64) slot {
-  std::uint64_t sum = 0;
-  std::uint64_t ran = 0;
-};
 
 // The plain loop, vectorized at -O3 and multiversioned like the engine's own hot loop
 // (PARLAB_HOT_LOOP: an AVX2 clone chosen at load time), so that a ratio to a baseline measures
@@ -57,22 +80,82 @@ data_span block(data_span a, unsigned workers, unsigned w) {
   return a.subspan(w * q + std::min<std::size_t>(w, r), q + (w < r ? 1 : 0));
 }
 
+// Memory parent and children both write: MAP_SHARED, zero-filled, page-aligned.
+class shared_block {
+ public:
+  explicit shared_block(std::size_t bytes) : bytes_(bytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw run_error(std::string("mmap: ") + std::strerror(errno));
+    data_ = static_cast<std::byte*>(p);
+  }
+  ~shared_block() { munmap(data_, bytes_); }
+  shared_block(const shared_block&) = delete;
+  shared_block& operator=(const shared_block&) = delete;
+  [[nodiscard]] std::byte* data() const { return data_; }
+  [[nodiscard]] std::span<slot> slots(unsigned n) const {
+    return {reinterpret_cast<slot*>(data_), n};
+  }
+
+ private:
+  std::size_t bytes_;
+  std::byte* data_ = nullptr;
+};
+
+// Forks a child that runs `body` then _exit(0)s. The child first binds itself to die with the
+// parent, as the engine's children do (docs/ENGINE.md); it runs plain loops only.
+template <class Body>
+pid_t fork_child(Body&& body) {
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw run_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    body();
+    _exit(0);
+  }
+  return pid;
+}
+
+// Waits for every child; false if any did not exit with 0.
+bool reap_all(const std::vector<pid_t>& pids) noexcept {
+  bool ok = true;
+  for (pid_t pid : pids) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  return ok;
+}
+
+void must_reap_all(const std::vector<pid_t>& pids) {
+  if (!reap_all(pids)) throw run_error("a forked child failed");
+}
+
+// Each baseline is constructed over the data, called once per iteration over poisoned slots
+// (call() below), and returns the sum; its slots then say who ran.
 class plain {
  public:
   plain(data_span a, unsigned) : a_(a) {}
-  outcome operator()() const { return {sum_block(a_.data(), a_.size()), 1}; }
+  std::uint64_t operator()() {
+    slot_[0] = {sum_block(a_.data(), a_.size()), this_thread_id()};
+    return slot_[0].sum;
+  }
+  std::span<slot> slots() { return slot_; }
 
  private:
   data_span a_;
+  slot slot_[1];
 };
 
 // The canonical OpenMP reduction. GCC clones the outlined region with its enclosing function.
 PARLAB_HOT_LOOP std::uint64_t omp_sum(const std::int64_t* a, std::size_t n, unsigned threads,
-                                      int& team) {
+                                      slot* ran) {
   std::uint64_t s = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : s)
   {
-    if (omp_get_thread_num() == 0) team = omp_get_num_threads();
+    ran[omp_get_thread_num()].id = this_thread_id();
 #pragma omp for schedule(static) nowait
     for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
   }
@@ -81,42 +164,38 @@ PARLAB_HOT_LOOP std::uint64_t omp_sum(const std::int64_t* a, std::size_t n, unsi
 
 class omp_reduction {
  public:
-  omp_reduction(data_span a, unsigned threads) : a_(a), threads_(threads) {}
-  outcome operator()() const {
-    int team = 0;
-    const std::uint64_t s = omp_sum(a_.data(), a_.size(), threads_, team);
-    return {s, static_cast<unsigned>(team)};
+  omp_reduction(data_span a, unsigned threads) : a_(a), ran_(threads) {}
+  std::uint64_t operator()() {
+    return omp_sum(a_.data(), a_.size(), static_cast<unsigned>(ran_.size()), ran_.data());
   }
+  std::span<slot> slots() { return ran_; }
 
  private:
   data_span a_;
-  unsigned threads_;
+  std::vector<slot> ran_;
 };
 
-// static_partitioner: one range per arena slot, the engine's default static schedule too.
+// static_partitioner: one range per arena slot, the engine's default static schedule too. Each
+// body marks its arena slot with its thread's id; distinct ids, not slots, are counted.
 class tbb_reduce {
  public:
   tbb_reduce(data_span a, unsigned threads)
       : a_(a), arena_(static_cast<int>(threads)), ran_(threads) {}
-  outcome operator()() {
-    const std::uint64_t s = arena_.execute([this] {
+  std::uint64_t operator()() {
+    return arena_.execute([this] {
       return tbb::parallel_reduce(
           tbb::blocked_range<std::size_t>(0, a_.size()), std::uint64_t{0},
           [this](const tbb::blocked_range<std::size_t>& r, std::uint64_t acc) {
-            ran_[static_cast<std::size_t>(tbb::this_task_arena::current_thread_index())].ran = 1;
+            const auto at = static_cast<std::size_t>(tbb::this_task_arena::current_thread_index());
+            ran_[at].id = this_thread_id();
             return acc + sum_block(a_.data() + r.begin(), r.size());
           },
           std::plus<>{}, tbb::static_partitioner{});
     });
-    return {s, count_and_reset()};
   }
+  std::span<slot> slots() { return ran_; }
 
  private:
-  unsigned count_and_reset() {
-    unsigned seen = 0;
-    for (slot& r : ran_) seen += static_cast<unsigned>(std::exchange(r.ran, 0));
-    return seen;
-  }
   data_span a_;
   tbb::task_arena arena_;
   std::vector<slot> ran_;
@@ -126,7 +205,7 @@ class tbb_reduce {
 class raw_threads {
  public:
   raw_threads(data_span a, unsigned threads) : a_(a), partials_(threads) {}
-  outcome operator()() {
+  std::uint64_t operator()() {
     const auto t = static_cast<unsigned>(partials_.size());
     {
       std::vector<std::jthread> pool;
@@ -134,140 +213,220 @@ class raw_threads {
       for (unsigned w = 1; w < t; ++w) pool.emplace_back([this, t, w] { run(t, w); });
       run(t, 0);
     }
-    std::uint64_t s = 0;
-    for (const slot& p : partials_) s += p.sum;
-    return {s, t};
+    return total(partials_);
   }
+  std::span<slot> slots() { return partials_; }
 
  private:
   void run(unsigned t, unsigned w) {
     const data_span b = block(a_, t, w);
-    partials_[w].sum = sum_block(b.data(), b.size());
+    partials_[w] = {sum_block(b.data(), b.size()), this_thread_id()};
   }
   data_span a_;
   std::vector<slot> partials_;
 };
 
-// Waits for every child; throws if any did not exit with 0.
-void reap_all(const std::vector<pid_t>& pids) {
-  bool ok = true;
-  for (pid_t pid : pids) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
-  if (!ok) throw run_error("a forked child failed");
-}
-
-// Children forked per call read the parent's private huge-page data and write their partial to a
-// MAP_SHARED slot, then _exit(): nothing else is safe in the child of a threaded parent.
+// Children forked per call read the parent's private huge-page data and write their partial and
+// pid to a MAP_SHARED slot, then _exit(): nothing else is safe in the child of a threaded parent.
 class raw_fork {
  public:
   raw_fork(data_span a, unsigned threads)
-      : a_(a), threads_(threads), bytes_(threads * sizeof(slot)) {
-    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw run_error(std::string("mmap: ") + std::strerror(errno));
-    slots_ = static_cast<slot*>(p);
-  }
-  ~raw_fork() { munmap(slots_, bytes_); }
-  raw_fork(const raw_fork&) = delete;
-  raw_fork& operator=(const raw_fork&) = delete;
-
-  outcome operator()() {
-    pids_.clear();
+      : a_(a), threads_(threads), shared_(threads * sizeof(slot)) {}
+  std::uint64_t operator()() {
+    std::vector<pid_t> pids;
+    pids.reserve(threads_);
+    const std::span<slot> out = slots();
     for (unsigned w = 0; w < threads_; ++w) {
-      const pid_t pid = fork();
-      if (pid < 0) throw run_error(std::string("fork: ") + std::strerror(errno));
-      if (pid == 0) {
+      pids.push_back(fork_child([&, w] {
         const data_span b = block(a_, threads_, w);
-        slots_[w].sum = sum_block(b.data(), b.size());
-        _exit(0);
-      }
-      pids_.push_back(pid);
+        out[w] = {sum_block(b.data(), b.size()), static_cast<std::uint64_t>(getpid())};
+      }));
     }
-    return collect();
+    must_reap_all(pids);
+    return total(out);
+  }
+  std::span<slot> slots() { return shared_.slots(threads_); }
+
+ private:
+  data_span a_;
+  unsigned threads_;
+  shared_block shared_;
+};
+
+// The persistent pool of processes a user writes by hand, forkpool's yardstick: N children
+// forked once, after the data exists (they read it in place), each waiting on its own
+// process-shared semaphore, summing its static block into its slot and posting `done`. A call
+// costs the posts and the wake-ups, no fork. close() ends them.
+class proc_pool {
+ public:
+  proc_pool(data_span a, unsigned threads)
+      : a_(a),
+        threads_(threads),
+        shared_(threads * sizeof(slot) + sizeof(control) + threads * sizeof(sem_t)),
+        ctl_(new (shared_.data() + threads * sizeof(slot)) control),
+        start_(reinterpret_cast<sem_t*>(ctl_ + 1)) {
+    try {
+      if (sem_init(&ctl_->done, 1, 0) != 0) throw run_error("procpool: sem_init failed");
+      for (unsigned w = 0; w < threads_; ++w) {
+        if (sem_init(&start_[w], 1, 0) != 0) throw run_error("procpool: sem_init failed");
+        pids_.push_back(fork_child([this, w] { serve(w); }));
+      }
+    } catch (...) {
+      stop();  // the children forked so far
+      throw;
+    }
+  }
+  ~proc_pool() { stop(); }
+  proc_pool(const proc_pool&) = delete;
+  proc_pool& operator=(const proc_pool&) = delete;
+
+  std::uint64_t operator()() {
+    for (unsigned w = 0; w < threads_; ++w) sem_post(&start_[w]);
+    for (unsigned w = 0; w < threads_; ++w) wait_done();
+    return total(slots());
+  }
+  std::span<slot> slots() { return shared_.slots(threads_); }
+  void close() {
+    if (!stop()) throw run_error("procpool: a child failed");
   }
 
  private:
-  outcome collect() {
-    reap_all(pids_);
-    std::uint64_t s = 0;
-    for (unsigned w = 0; w < threads_; ++w) s += slots_[w].sum;
-    return {s, threads_};
+  // In the shared block after the slots, followed by one start semaphore per worker.
+  struct control {
+    sem_t done;
+    bool leave = false;
+  };
+
+  void serve(unsigned w) {
+    const data_span b = block(a_, threads_, w);
+    for (;;) {
+      while (sem_wait(&start_[w]) != 0) {
+      }
+      if (ctl_->leave) return;
+      slots()[w] = {sum_block(b.data(), b.size()), static_cast<std::uint64_t>(getpid())};
+      sem_post(&ctl_->done);
+    }
   }
+  // Waits in slices of 20 ms, as forkpool does, so that a dead child is an error, not a hang.
+  void wait_done() {
+    for (;;) {
+      timespec deadline{};
+      clock_gettime(CLOCK_REALTIME, &deadline);
+      deadline.tv_nsec += 20'000'000;
+      deadline.tv_sec += deadline.tv_nsec / 1'000'000'000;
+      deadline.tv_nsec %= 1'000'000'000;
+      if (sem_timedwait(&ctl_->done, &deadline) == 0) return;
+      int status = 0;
+      if (errno == ETIMEDOUT)
+        for (pid_t pid : pids_)
+          if (waitpid(pid, &status, WNOHANG) != 0) throw run_error("procpool: a child died");
+    }
+  }
+  // Asks every child to leave and reaps them; false if one had failed. Idempotent.
+  bool stop() noexcept {
+    ctl_->leave = true;
+    for (std::size_t w = 0; w < pids_.size(); ++w) sem_post(&start_[w]);
+    const bool ok = reap_all(pids_);
+    pids_.clear();
+    return ok;
+  }
+
   data_span a_;
   unsigned threads_;
-  std::size_t bytes_;
-  slot* slots_ = nullptr;
+  shared_block shared_;
+  control* ctl_;
+  sem_t* start_;
   std::vector<pid_t> pids_;
 };
 
 template <class Impl>
-void run_baseline(benchmark::State& state, iota_cache& data, std::size_t n, unsigned threads) {
+constexpr bool forks_children = std::is_same_v<Impl, raw_fork> || std::is_same_v<Impl, proc_pool>;
+
+// One call over poisoned slots: a worker that wrote nothing leaves a sum that fails the check.
+template <class Impl>
+std::uint64_t call(Impl& impl) {
+  poison_slots(impl.slots());
+  return impl();
+}
+
+template <class Impl>
+void run_baseline(benchmark::State& state, prepared& store, std::size_t n, unsigned threads) {
   try {
-    Impl impl(data.get(n), threads);
-    std::optional<iota_cache::children_see_data> children_see;  // see iota_cache
-    if constexpr (std::is_same_v<Impl, raw_fork>) children_see.emplace(data);
-    outcome last = impl();  // untimed warm-up, as for the engine
+    const data_span a = store.data.get(n);
+    std::optional<baselines_fork_scope> one_array;  // before a pool forks: see caches.hpp
+    if constexpr (forks_children<Impl>) one_array.emplace(store);
+    Impl impl(a, threads);
+    std::uint64_t last = call(impl);  // untimed warm-up, as for the engine
     for (auto _ : state) {
-      last = impl();
+      last = call(impl);
       benchmark::DoNotOptimize(last);
     }
-    if (last.sum != iota_sum(n)) {
-      state.SkipWithError(("wrong sum " + std::to_string(last.sum)).c_str());
+    const unsigned seen = distinct_ids(impl.slots());
+    if constexpr (requires { impl.close(); }) impl.close();
+    if (last != iota_sum(n)) {
+      state.SkipWithError(("wrong sum " + std::to_string(last)).c_str());
       return;
     }
     const auto items = static_cast<std::int64_t>(n) * state.iterations();
     state.SetBytesProcessed(items * static_cast<std::int64_t>(sizeof(std::int64_t)));
     state.SetItemsProcessed(items);
     state.counters["threads"] = threads;
-    state.counters["workers_seen"] = last.workers;
+    state.counters["workers_seen"] = seen;
+    set_page_counters(state, store.data.array().pages());
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
 }
 
 template <class Impl>
-void add(const char* impl, std::size_t n, unsigned round, unsigned threads, iota_cache& data) {
+void add(const char* impl, std::size_t n, unsigned round, unsigned threads, prepared& store) {
   const std::string name = std::string("baseline_sum/") + impl;
   configure(benchmark::RegisterBenchmark(name.c_str(),
-                                         [n, threads, &data](benchmark::State& state) {
-                                           run_baseline<Impl>(state, data, n, threads);
+                                         [n, threads, &store](benchmark::State& state) {
+                                           run_baseline<Impl>(state, store, n, threads);
                                          }),
             {"size", "round", "threads"}, {static_cast<std::int64_t>(n), round, threads});
 }
 
+// Sleeps to a deadline `wait_ns` after now, whatever signals interrupt it.
+void sleep_for_ns(std::int64_t wait_ns) {
+  timespec deadline{};
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  const std::int64_t ns = deadline.tv_nsec + wait_ns;
+  deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+  deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
+  }
+}
+
 // io's per-run fork written by hand: `workers` children forked per call, each sleeping to a
-// deadline `wait` after its own start, then _exit(). No engine at all: what it reaches is the
-// floor fork() itself sets on this machine for the engine's fork backend.
+// deadline `wait` after its own start, marking its slot with one wait done and its pid, then
+// _exit(). No engine at all: what it reaches is the floor fork() itself sets on this machine for
+// the engine's fork backend.
 void run_fork_waits(benchmark::State& state, unsigned workers, std::int64_t wait_ns) {
-  auto once = [&] {
-    std::vector<pid_t> pids;
-    pids.reserve(workers);
-    for (unsigned w = 0; w < workers; ++w) {
-      const pid_t pid = fork();
-      if (pid < 0) throw run_error(std::string("fork: ") + std::strerror(errno));
-      if (pid == 0) {
-        timespec deadline{};
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        const std::int64_t ns = deadline.tv_nsec + wait_ns;
-        deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
-        deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
-        }
-        _exit(0);
-      }
-      pids.push_back(pid);
-    }
-    reap_all(pids);
-  };
   try {
+    const shared_block shared(workers * sizeof(slot));
+    const std::span<slot> done = shared.slots(workers);
+    auto once = [&] {
+      poison_slots(done);
+      std::vector<pid_t> pids;
+      pids.reserve(workers);
+      for (unsigned w = 0; w < workers; ++w)
+        pids.push_back(fork_child([&, w] {
+          sleep_for_ns(wait_ns);
+          done[w] = {1, static_cast<std::uint64_t>(getpid())};
+        }));
+      must_reap_all(pids);
+    };
     once();  // untimed warm-up, as for the engine
     for (auto _ : state) once();
+    if (total(done) != workers) {
+      state.SkipWithError(("waits reported " + std::to_string(total(done))).c_str());
+      return;
+    }
     state.SetItemsProcessed(static_cast<std::int64_t>(workers) * state.iterations());
     state.counters["threads"] = workers;
-    state.counters["workers_seen"] = workers;
+    state.counters["workers_seen"] = distinct_ids(done);
     state.counters["ideal_s"] = static_cast<double>(wait_ns) * 1e-9;
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
@@ -277,7 +436,8 @@ void run_fork_waits(benchmark::State& state, unsigned workers, std::int64_t wait
 }  // namespace
 
 std::span<const std::string_view> baseline_names() {
-  static constexpr std::string_view names[] = {"plain", "omp", "tbb", "threads", "fork"};
+  static constexpr std::string_view names[] = {"plain",   "omp",  "tbb",
+                                               "threads", "fork", "procpool"};
   return names;
 }
 
@@ -289,17 +449,19 @@ std::string_view own_baseline(const backend& b) {
 }
 
 bool register_baseline(std::string_view impl, std::size_t n, unsigned round, unsigned threads,
-                       iota_cache& data) {
+                       prepared& store) {
   if (impl == "plain" && threads == 1)
-    add<plain>("plain", n, round, threads, data);
+    add<plain>("plain", n, round, threads, store);
   else if (impl == "omp")
-    add<omp_reduction>("omp", n, round, threads, data);
+    add<omp_reduction>("omp", n, round, threads, store);
   else if (impl == "tbb")
-    add<tbb_reduce>("tbb", n, round, threads, data);
+    add<tbb_reduce>("tbb", n, round, threads, store);
   else if (impl == "threads")
-    add<raw_threads>("threads", n, round, threads, data);
+    add<raw_threads>("threads", n, round, threads, store);
   else if (impl == "fork")
-    add<raw_fork>("fork", n, round, threads, data);
+    add<raw_fork>("fork", n, round, threads, store);
+  else if (impl == "procpool")
+    add<proc_pool>("procpool", n, round, threads, store);
   else
     return false;
   return true;

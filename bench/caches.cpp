@@ -1,11 +1,10 @@
 #include "bench/caches.hpp"
 
-#include <sys/mman.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "parlab/error.hpp"
 
@@ -29,36 +28,46 @@ kernel_cache::prepared_kernel kernel_cache::get(const kernel_entry& entry,
   return {*kernel_, task_};
 }
 
+namespace {
+
+void advise(const huge_array_base& a, bool children_map_it, const char* whose) {
+  if (!a.inherit_on_fork(children_map_it))
+    throw run_error(std::string("madvise on ") + whose + ": " + std::strerror(errno));
+}
+
+std::vector<const huge_array_base*> kernel_arrays(const kernel_cache& kernels) {
+  return kernels.held() ? kernels.held()->data_arrays() : std::vector<const huge_array_base*>{};
+}
+
+}  // namespace
+
 std::span<const std::int64_t> iota_cache::get(std::size_t n) {
   if (data_.size() != n) {
     release();  // free the old data before the new is allocated
     data_ = iota_array(n);
-    must_inherit(false);
+    advise(data_, false, "the baselines' array");
   }
   return data_.span();
 }
 
-bool iota_cache::inherit(bool by_children) const noexcept {
-  if (data_.size() == 0) return true;
-  const std::size_t page = 4096;
-  const std::size_t bytes = (data_.size() * sizeof(std::int64_t) + page - 1) / page * page;
-  return madvise(data_.data(), bytes, by_children ? MADV_DOFORK : MADV_DONTFORK) == 0;
-}
-
-void iota_cache::must_inherit(bool by_children) const {
-  if (!inherit(by_children))
-    throw run_error(std::string("madvise on the baselines' array: ") + std::strerror(errno));
-}
-
-iota_cache::children_see_data::children_see_data(const iota_cache& cache) : cache_(cache) {
-  cache_.must_inherit(true);
-}
-
-iota_cache::children_see_data::~children_see_data() { cache_.inherit(false); }
-
 void iota_cache::release() {
   freed_ += data_.size() * sizeof(std::int64_t);
   data_ = huge_array<std::int64_t>();
+}
+
+baselines_fork_scope::baselines_fork_scope(const prepared& store) : store_(store) {
+  try {
+    advise(store.data.array(), true, "the baselines' array");
+    for (const huge_array_base* a : kernel_arrays(store.kernels)) advise(*a, false, "kernel data");
+  } catch (...) {
+    restore();
+    throw;
+  }
+}
+
+void baselines_fork_scope::restore() const noexcept {
+  store_.data.array().inherit_on_fork(false);
+  for (const huge_array_base* a : kernel_arrays(store_.kernels)) a->inherit_on_fork(true);
 }
 
 void prepared::settle_if_freed(const std::string& next) {

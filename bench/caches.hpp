@@ -28,6 +28,8 @@ class kernel_cache {
     const reduce_task& task;
   };
   prepared_kernel get(const kernel_entry& entry, const param_values& values);
+  // The kernel prepared now, if any: its data is in this process whatever runs next.
+  [[nodiscard]] const kernel* held() const { return kernel_.get(); }
   // Bytes of kernel data freed since the last call (the bytes a run reads, as the kernel says).
   std::size_t take_freed() { return std::exchange(freed_, 0); }
 
@@ -38,32 +40,20 @@ class kernel_cache {
   reduce_task task_;
 };
 
-// a[i] = i over n int64 in a huge-page mapping first-touched in parallel, the layout the sum
-// kernel uses (docs/PITFALLS.md: what makes per-run fork fast): what baselines and the probe read.
-// It is MADV_DONTFORK: a fork copies a page-table page per 2 MiB the parent holds, and the
-// engine's fork children, which never read this array, would pay for it (at 2e8, 2 x 1.6 GB
-// made per-run fork 0.84 of threads instead of 0.90 in `parlab run`). Only the fork baseline's
-// children see it, inside a children_see_data scope.
+// a[i] = i + 1 over n int64 in a huge-page mapping first-touched in parallel, the layout the
+// sum kernel uses (docs/PITFALLS.md: what makes per-run fork fast): what baselines and the probe
+// read. It is not inherited by children: a fork copies a page-table page per 2 MiB the parent
+// holds, and the engine's fork children, which never read this array, would pay for it (at
+// 2e8, 2 x 1.6 GB made per-run fork 0.84 of threads instead of 0.90 in `parlab run`). Only the
+// hand-written process baselines' children see it, inside a baselines_fork_scope.
 class iota_cache {
  public:
   std::span<const std::int64_t> get(std::size_t n);
   void release();
-  class children_see_data {
-   public:
-    explicit children_see_data(const iota_cache& cache);
-    ~children_see_data();
-    children_see_data(const children_see_data&) = delete;
-    children_see_data& operator=(const children_see_data&) = delete;
-
-   private:
-    const iota_cache& cache_;
-  };
+  [[nodiscard]] const huge_array_base& array() const { return data_; }
   std::size_t take_freed() { return std::exchange(freed_, 0); }
 
  private:
-  // Whether children forked from now on map the array; false if madvise failed.
-  bool inherit(bool by_children) const noexcept;
-  void must_inherit(bool by_children) const;  // throws run_error if madvise failed
   huge_array<std::int64_t> data_;
   std::size_t freed_ = 0;
 };
@@ -84,6 +74,22 @@ struct prepared {
   std::string settled_before_;
   settle_report settled_;
   double freed_gb_ = 0;
+};
+
+// While it lives, children forked see the baselines' array and none of the kernel's data. The
+// engine's fork children see the kernel's data and not the baselines' array, so the
+// hand-written process baselines' children then inherit one array as the engine's do, and both
+// forks pay the page tables of one array: `fork / own baseline` compares like with like.
+class baselines_fork_scope {
+ public:
+  explicit baselines_fork_scope(const prepared& store);  // throws run_error if madvise fails
+  ~baselines_fork_scope() { restore(); }
+  baselines_fork_scope(const baselines_fork_scope&) = delete;
+  baselines_fork_scope& operator=(const baselines_fork_scope&) = delete;
+
+ private:
+  void restore() const noexcept;
+  const prepared& store_;
 };
 
 }  // namespace parlab::bench

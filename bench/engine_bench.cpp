@@ -3,12 +3,14 @@
 
 #include <cstddef>
 #include <exception>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bench/grid.hpp"
 #include "bench/suite.hpp"
 #include "parlab/kernel.hpp"
+#include "runners/measure.hpp"
 
 namespace parlab::bench {
 namespace {
@@ -23,6 +25,15 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
   state.counters["workers_seen"] = seen;
   // The io kernel knows its best possible wall time: the summary divides it by the measured one.
   if (const double ideal = k.ideal_seconds(threads); ideal > 0) state.counters["ideal_s"] = ideal;
+  set_page_counters(state, k.pages());
+}
+
+// Every run writes over a poisoned buffer, as in the runner: a backend that failed to write its
+// result would otherwise leave the previous run's, which verifies.
+unsigned run_once(const backend& b, const reduce_task& task, const run_options& options,
+                  std::span<std::byte> result) {
+  runner::poison(result);
+  return b.run(task, options, result.data()).workers_seen;
 }
 
 // `name` is the benchmark's, without the timer suffix: the settle step reports it.
@@ -33,13 +44,14 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
     const auto [k, task] = store.kernels.get(*c.kernel, c.values);
     store.settle_if_freed(name);
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
-    std::vector<std::max_align_t> result(task.partial_size / sizeof(std::max_align_t) + 1);
+    std::vector<std::max_align_t> buffer(task.partial_size / sizeof(std::max_align_t) + 1);
+    const std::span<std::byte> result = std::as_writable_bytes(std::span(buffer));
     const run_options options{.threads = threads};
     // One untimed run first, as `parlab run --warmup 1` does: Google Benchmark 1.7.1 has no
     // warm-up, and a first run pays page faults, lazy runtime start-up and pool creation.
-    unsigned seen = b.run(task, options, result.data()).workers_seen;
+    unsigned seen = run_once(b, task, options, result);
     for (auto _ : state) {
-      seen = b.run(task, options, result.data()).workers_seen;
+      seen = run_once(b, task, options, result);
       benchmark::ClobberMemory();
     }
     // Checked after the loop, not in it: verification of a large sum costs as much as a run.

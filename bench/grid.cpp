@@ -22,4 +22,11 @@ benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b,
   return b->Args(values)->ArgNames(names)->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
+void set_page_counters(benchmark::State& state, const page_use& pages) {
+  if (pages.bytes == 0) return;
+  state.counters["huge_fraction"] =
+      static_cast<double>(pages.huge_bytes) / static_cast<double>(pages.bytes);
+  state.counters["huge_bytes"] = static_cast<double>(pages.huge_bytes);
+}
+
 }  // namespace parlab::bench

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "parlab/huge_array.hpp"
+
 namespace parlab::bench {
 
 struct grid {
@@ -30,5 +32,10 @@ std::vector<std::size_t> sum_sizes(std::size_t max_size);
 benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b,
                                           const std::vector<std::string>& names,
                                           const std::vector<std::int64_t>& values);
+
+// huge_fraction and huge_bytes: how much of the data a benchmark read sits in huge pages,
+// measured after the timed loop. Advice is a request, and whether it was granted decides what a
+// fork costs and how fast a stream runs. Nothing for data of no size.
+void set_page_counters(benchmark::State& state, const page_use& pages);
 
 }  // namespace parlab::bench

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -47,11 +48,11 @@ void register_sum_point(std::size_t n, unsigned round, unsigned threads, prepare
   for (const backend* b : backends()) {
     if (!runs_at(*b, threads)) continue;
     if (const std::string_view own = own_baseline(*b); !own.empty() && done.insert(own).second)
-      register_baseline(own, n, round, threads, store.data);
+      register_baseline(own, n, round, threads, store);
     register_engine(c, *b, threads, store);
   }
   for (std::string_view impl : baseline_names())  // those no backend claimed
-    if (done.insert(impl).second) register_baseline(impl, n, round, threads, store.data);
+    if (done.insert(impl).second) register_baseline(impl, n, round, threads, store);
 }
 
 void register_compute(const grid& g, prepared& store) {
@@ -145,12 +146,25 @@ bool parse_own_flags(int& argc, char** argv, grid& g, bool& settle_only) {
   return true;
 }
 
-// `parlab info` in bench.json's context: the machine facts that move the numbers.
+// The selected word of a sysfs choice such as "always defer [madvise] never"; "" if unreadable.
+std::string sysfs_choice(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const std::size_t open = line.find('['), close = line.find(']');
+  return open < close && close != std::string::npos ? line.substr(open + 1, close - open - 1) : "";
+}
+
+// `parlab info` in bench.json's context: the machine facts that move the numbers. THP's defrag
+// mode too: whether a fault waits for a huge page decides how much of each array gets one (the
+// huge_fraction counters measure it per benchmark).
 void add_machine_context() {
   const runner::json facts = runner::machine_facts();
   for (auto it = facts.begin(); it != facts.end(); ++it)
     benchmark::AddCustomContext(it.key().starts_with("parlab_") ? it.key() : "parlab_" + it.key(),
                                 it->is_string() ? it->get<std::string>() : it->dump());
+  const std::string defrag = sysfs_choice("/sys/kernel/mm/transparent_hugepage/defrag");
+  benchmark::AddCustomContext("parlab_thp_defrag", defrag.empty() ? "unknown" : defrag);
 }
 
 }  // namespace

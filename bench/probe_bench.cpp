@@ -24,6 +24,7 @@ void run_probe(benchmark::State& state, iota_cache& data, std::size_t n, unsigne
     state.SetItemsProcessed(static_cast<std::int64_t>(iterations * static_cast<double>(n)));
     state.counters["threads"] = threads;
     state.counters["workers_seen"] = stream.workers_seen();
+    set_page_counters(state, data.array().pages());
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }

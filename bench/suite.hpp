@@ -34,11 +34,11 @@ struct engine_case {
 // backend, the last result verified.
 void register_engine(const engine_case& c, const backend& b, unsigned threads, prepared& store);
 
-// "baseline_sum/<plain|omp|tbb|threads|fork>/size:N/round:R/threads:T/real_time": the int64
-// sum written by hand, without the engine. plain runs at one thread only; false when `impl`
-// does not run at this thread count or does not exist.
+// "baseline_sum/<plain|omp|tbb|threads|fork|procpool>/size:N/round:R/threads:T/real_time": the
+// int64 sum written by hand, without the engine, over store.data. plain runs at one thread
+// only; false when `impl` does not run at this thread count or does not exist.
 bool register_baseline(std::string_view impl, std::size_t n, unsigned round, unsigned threads,
-                       iota_cache& data);
+                       prepared& store);
 std::span<const std::string_view> baseline_names();
 // The baseline a backend is compared with for its own overhead, as its traits declare it; ""
 // when it declares none or this suite has no such loop.

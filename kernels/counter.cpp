@@ -55,7 +55,7 @@ struct counter_deleter {
     if (mapped)
       munmap(c, sizeof(shared_counter));
     else
-      ::operator delete(c, std::align_val_t{64});
+      ::operator delete (c, std::align_val_t{64});
   }
 };
 using counter_ptr = std::unique_ptr<shared_counter, counter_deleter>;
@@ -67,7 +67,7 @@ counter_ptr make_counter(bool shared) {
              -1, 0);
     if (p == MAP_FAILED) throw run_error(std::string("counter: mmap: ") + std::strerror(errno));
   } else {
-    p = ::operator new(sizeof(shared_counter), std::align_val_t{64});
+    p = ::operator new (sizeof(shared_counter), std::align_val_t{64});
   }
   counter_ptr c(new (p) shared_counter, counter_deleter{shared});
   pthread_mutexattr_t attr;
@@ -90,7 +90,11 @@ class counter_kernel final : public typed_kernel<tally> {
   }
   std::vector<param_spec> params() const override {
     return {{"increments", param_kind::count, 1e6, "increments of the shared counter, in all", 1},
-            {"mode", param_kind::choice, 0, "how the counter is protected", 0,
+            {"mode",
+             param_kind::choice,
+             0,
+             "how the counter is protected",
+             0,
              {"unsafe", "mutex", "atomic", "sharded"}},
             {"shared", param_kind::flag, 0,
              "put the counter in a shared mapping, so that processes increment one counter", 0}};
@@ -172,8 +176,8 @@ verdict counter_kernel::check(const tally& t) const {
                        " increments ran, or not each index exactly once (index sum " +
                        std::to_string(t.sum) + ", expected " + std::to_string(sum_to(n_)) + ")"};
   const outcome o = outcome_of(t);
-  const std::string seen = "final " + std::to_string(o.final_value) + ", expected " +
-                           std::to_string(o.visible);
+  const std::string seen =
+      "final " + std::to_string(o.final_value) + ", expected " + std::to_string(o.visible);
   verdict v;
   if (mode_ == mode::unsafe) {
     v = {o.final_value <= o.visible, seen + " (unsafe: at most that)"};
@@ -181,8 +185,9 @@ verdict counter_kernel::check(const tally& t) const {
       v.lesson = std::to_string(o.visible - o.final_value) + " of " + std::to_string(o.visible) +
                  " updates lost: two workers loaded the same value and both stored value + 1";
     else if (!o.isolated)
-      v.lesson = "no update lost this time: the workers did not overlap enough; try more "
-                 "--increments";
+      v.lesson =
+          "no update lost this time: the workers did not overlap enough; try more "
+          "--increments";
   } else {
     v = {o.final_value == o.visible, seen + " (exact)"};
   }
@@ -196,11 +201,12 @@ verdict counter_kernel::check(const tally& t) const {
 
 std::vector<record_field> counter_kernel::fields(const tally& t, double median_s) const {
   const outcome o = outcome_of(t);
-  return {{"final", static_cast<std::int64_t>(o.final_value)},
-          {"expected", static_cast<std::int64_t>(n_)},
-          {"lost_updates", static_cast<std::int64_t>(o.visible - std::min(o.visible, o.final_value))},
-          {"isolated", o.isolated},
-          {"ns_per_increment", n_ > 0 ? median_s * 1e9 / static_cast<double>(n_) : 0.0}};
+  return {
+      {"final", static_cast<std::int64_t>(o.final_value)},
+      {"expected", static_cast<std::int64_t>(n_)},
+      {"lost_updates", static_cast<std::int64_t>(o.visible - std::min(o.visible, o.final_value))},
+      {"isolated", o.isolated},
+      {"ns_per_increment", n_ > 0 ? median_s * 1e9 / static_cast<double>(n_) : 0.0}};
 }
 
 }  // namespace

@@ -59,6 +59,12 @@ huge_array_base& huge_array_base::operator=(huge_array_base&& other) noexcept {
   return *this;
 }
 
+bool huge_array_base::inherit_on_fork(bool children_map_it) const noexcept {
+  if (aligned_ == nullptr) return true;
+  return madvise(aligned_, mapped_bytes_ - huge_page,
+                 children_map_it ? MADV_DOFORK : MADV_DONTFORK) == 0;
+}
+
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
   const unsigned workers = static_cast<unsigned>(std::clamp<std::size_t>(
       n / (std::size_t{1} << 16), 1, std::max(1U, std::thread::hardware_concurrency())));

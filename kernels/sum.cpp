@@ -78,6 +78,7 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   }
 
   page_use pages() const override { return data_.pages(); }
+  std::vector<const huge_array_base*> data_arrays() const override { return {&data_}; }
   work_amount work() const override {
     const auto n = static_cast<double>(data_.size());
     return {n * sizeof(std::int64_t), n, 0, rounds_ == 0};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark suite end to end on a tiny grid: it runs, verifies, writes Google Benchmark JSON
-# that bench/summary.py reads; it waits out a large free and reports it; bad flags exit 2;
-# --settle reports. Figures are not checked here: performance stays in `make bench`
+# that bench/summary.py reads (forkpool judged against the hand-written process pool, huge-page
+# coverage, the LLC from the run's machine block or a line saying it is missing); it waits out a
+# large free and reports it; bad flags exit 2; --settle reports. Figures are not checked here: performance stays in `make bench`
 # (docs/PERFORMANCE.md).
 # usage: tests/bench_test.sh PARLAB_BENCH SOURCE_DIR
 set -uo pipefail
@@ -18,15 +19,38 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
   fail "the tiny suite exited $?: $(tail -3 "$tmp/out")"
 grep -q '"error_occurred": true' "$tmp/bench.json" && fail "a benchmark reported an error"
 for name in 'sum/seq/size:1000' 'baseline_sum/plain/size:1000' 'bandwidth_probe/size:1000' \
-  'sum/forkpool/size:1000' 'baseline_sum/fork/size:1000' 'sum_compute/seq/'; do
+  'sum/forkpool/size:1000' 'baseline_sum/fork/size:1000' 'baseline_sum/procpool/size:1000' \
+  'sum_compute/seq/'; do
   grep -q "\"name\": \"$name" "$tmp/bench.json" || fail "no $name in bench.json"
 done
 grep -q '"workers_seen"' "$tmp/bench.json" || fail "no workers_seen counter"
+# Every engine, baseline and probe benchmark says how much of its data is in huge pages.
+python3 - "$tmp/bench.json" <<'PY' || fail "benchmarks without huge_fraction"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+missing = [b["name"] for b in doc["benchmarks"] if "huge_fraction" not in b]
+sys.exit(f"no huge_fraction: {missing}" if missing else 0)
+PY
 
 python3 "$src/bench/summary.py" "$tmp/bench.json" >"$tmp/summary" 2>&1 ||
   fail "summary.py exited $?: $(tail -3 "$tmp/summary")"
 grep -q '^parlab bench summary' "$tmp/summary" || fail "summary has no header"
 grep -q 'seq / plain loop' "$tmp/summary" || fail "summary has no seq verdict"
+grep -q 'per-call overhead forkpool@1 / own baseline (procpool)' "$tmp/summary" ||
+  fail "forkpool's per-call target is not against the process pool"
+grep -Eq '^1e3 +[0-9]+%' "$tmp/summary" || fail "summary has no huge-page line for 1e3"
+
+# The LLC comes from the machine block the run recorded, not Google Benchmark's guess or a
+# default; without one the summary says so and classes nothing as LLC or DRAM.
+edit() { python3 -c "import json,sys; d=json.load(open('$tmp/bench.json')); c=d['context']; $1; json.dump(d,open('$tmp/edited.json','w'))"; }
+edit "c.pop('caches', None); c['parlab_topology']=json.dumps({'caches':[{'level':3,'size_bytes':1<<20,'count':2}]})"
+python3 "$src/bench/summary.py" "$tmp/edited.json" | grep -q ', LLC 2 MiB,' ||
+  fail "the LLC is not the machine block's 2 x 1 MiB"
+edit "c.pop('parlab_topology', None)"
+python3 "$src/bench/summary.py" "$tmp/edited.json" >"$tmp/summary" 2>&1
+grep -q 'no last-level cache size in the run' "$tmp/summary" ||
+  fail "a run with no LLC size does not say so: $(sed -n 2p "$tmp/summary")"
+grep -q 'LLC 32 MiB' "$tmp/summary" && fail "the summary still guesses 32 MiB"
 
 # 560 MB freed before the compute-bound point: the suite waits for the machine, says so on
 # stderr, and leaves the wait in that benchmark's counters for the summary.

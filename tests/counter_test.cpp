@@ -78,15 +78,16 @@ TEST_P(counter_modes, keep_their_promise) {
   EXPECT_GT(field<double>(r, "ns_per_increment"), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    all, counter_modes,
-    testing::Combine(testing::ValuesIn(parlab::testing::backend_names()),
-                     testing::Values(1U, 2U, 5U), testing::Values(0U, 1U, 2U, 3U),
-                     testing::Bool()),
-    [](const auto& p) {
-      return std::get<0>(p.param) + "_t" + std::to_string(std::get<1>(p.param)) + "_" +
-             modes[std::get<2>(p.param)] + (std::get<3>(p.param) ? "_shared" : "_private");
-    });
+INSTANTIATE_TEST_SUITE_P(all, counter_modes,
+                         testing::Combine(testing::ValuesIn(parlab::testing::backend_names()),
+                                          testing::Values(1U, 2U, 5U),
+                                          testing::Values(0U, 1U, 2U, 3U), testing::Bool()),
+                         [](const auto& p) {
+                           return std::get<0>(p.param) + "_t" +
+                                  std::to_string(std::get<1>(p.param)) + "_" +
+                                  modes[std::get<2>(p.param)] +
+                                  (std::get<3>(p.param) ? "_shared" : "_private");
+                         });
 
 TEST(counter, a_mode_is_a_choice_and_the_record_names_it) {
   auto k = parlab::find_kernel("counter")->make();

@@ -35,6 +35,11 @@ class huge_array_base {
   // /proc/self/smaps: advice is a request, and whether it was granted decides fork's cost and
   // the TLB misses of a stream.
   [[nodiscard]] page_use pages() const;
+  // Whether children forked from now on map the array (MADV_DOFORK) or not (MADV_DONTFORK).
+  // A fork allocates a page-table page per 2 MiB of private memory the parent holds, so a
+  // process whose own children never read an array saves that by marking it. The advice covers
+  // whole huge pages: one ending inside a huge page would split it. False if madvise failed.
+  bool inherit_on_fork(bool children_map_it) const noexcept;
 
  private:
   void* mapping_ = nullptr;

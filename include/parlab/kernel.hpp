@@ -77,6 +77,10 @@ class kernel {
                                                                 double /*median_s*/) const {
     return {};
   }
+  // The arrays that hold the prepared data, for a program that manages them: one that forks
+  // children of its own which never read them can mark them huge_array::inherit_on_fork(false)
+  // meanwhile. Empty for a kernel with no large data.
+  [[nodiscard]] virtual std::vector<const huge_array_base*> data_arrays() const { return {}; }
 };
 
 // The typed way to write a kernel: a body over a sub-range returning a trivially copyable
