@@ -77,7 +77,6 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
                              (rounds_ == 0 ? " (n(n+1)/2)" : " (scalar reference)")};
   }
 
-  page_use pages() const override { return data_.pages(); }
   std::vector<const huge_array_base*> data_arrays() const override { return {&data_}; }
   work_amount work() const override {
     const auto n = static_cast<double>(data_.size());

@@ -69,9 +69,17 @@ class kernel {
   [[nodiscard]] virtual work_amount work() const = 0;
   // The best wall time this many workers could reach, when the kernel knows it (io does); 0 if not.
   [[nodiscard]] virtual double ideal_seconds(unsigned /*workers*/) const { return 0; }
-  // The kernel's prepared data and how much of it huge pages really back (huge_array::pages()),
+  // The kernel's prepared data (data_arrays()) and how much of it huge pages really back,
   // measured when asked; {0, 0} for a kernel with no large data.
-  [[nodiscard]] virtual page_use pages() const { return {}; }
+  [[nodiscard]] page_use pages() const {
+    page_use all;
+    for (const huge_array_base* a : data_arrays()) {
+      const page_use p = a->pages();
+      all.bytes += p.bytes;
+      all.huge_bytes += p.huge_bytes;
+    }
+    return all;
+  }
   // The kernel's own fields for the record of a verified result, given the median run time.
   [[nodiscard]] virtual std::vector<record_field> record_fields(const void* /*partial*/,
                                                                 double /*median_s*/) const {
