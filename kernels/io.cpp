@@ -2,7 +2,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "parlab/kernel.hpp"
+#include "parlab/wait.hpp"
 
 namespace parlab {
 namespace {
@@ -75,11 +75,8 @@ class io_kernel final : public typed_kernel<waits_done> {
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     waits_done done;
     for (std::size_t i = r.begin; i < r.end; ++i) {
-      const std::int64_t ns = deadline.tv_nsec + waits_ns_[i];
-      deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
-      deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
-      }
+      deadline = after(deadline, waits_ns_[i]);
+      wait_until(deadline);  // the engine's wait: a GIL is released meanwhile
       done.checksum += wait_id(i, waits_ns_[i]);
     }
     done.count = r.size();

@@ -22,8 +22,8 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", timeout, format, output, csv, json, plot;
-  bool weak = false, no_progress = false, no_probe = false;
+  std::string pin = "none", timeout, format, output, csv, json, plot, switch_interval;
+  bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
 
@@ -157,6 +157,13 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
       ->group("Measurement");
   cmd->add_option("--timeout", raw.timeout,
                   "give up after this long (30s, 10min): exit 1, finished records kept")
+      ->type_name("DURATION")
+      ->group("Measurement");
+  cmd->add_flag("--gil", raw.gil,
+                "run every chunk holding one emulated global interpreter lock, as CPython does")
+      ->group("Measurement");
+  cmd->add_option("--switch-interval", raw.switch_interval,
+                  "with --gil: how long a waiting thread waits before asking (default 5ms)")
       ->type_name("DURATION")
       ->group("Measurement");
   if (sweep)
@@ -293,6 +300,14 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
     o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
     o.timeout_text = raw.timeout;
     if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
+  }
+  if (!raw.switch_interval.empty() && !raw.gil)
+    bad("--switch-interval", raw.switch_interval, "--gil as well (it sets the GIL's interval)");
+  if (raw.gil) {
+    const std::string text = raw.switch_interval.empty() ? "5ms" : raw.switch_interval;
+    o.gil_interval_s = checked("--switch-interval", text, parse_duration);
+    if (o.gil_interval_s <= 0 || o.gil_interval_s > 10)
+      bad("--switch-interval", text, "a duration above zero and at most 10s, such as 5ms");
   }
   o.weak = raw.weak;
   const std::string format = raw.format.empty() ? "table" : raw.format;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "parlab/error.hpp"
+#include "runners/gil.hpp"
 #include "runners/statistics.hpp"
 
 namespace parlab::runner {
@@ -94,12 +96,30 @@ std::vector<record_field> kernel_fields(const kernel& k, const reduce_task& task
   return fields;
 }
 
+// gil: "held" when chunks ran under this process's lock; "per-process" when none did, since the
+// workers were processes, each with its own copy of the lock (their switches are theirs).
+// Switches and waits are per timed run.
+void append_gil_fields(record& r, const emulated_gil& gil) {
+  const emulated_gil::stats s = gil.totals();
+  const bool held = s.chunks > 0;
+  const double reps = std::max<double>(1, static_cast<double>(r.samples_s.size()));
+  r.fields.push_back({"gil", std::string(held ? "held" : "per-process")});
+  using value = decltype(record_field::value);
+  r.fields.push_back(
+      {"gil_switches", held ? value(static_cast<double>(s.switches) / reps) : value()});
+  r.fields.push_back({"gil_wait_s", held ? value(s.waited_s / reps) : value()});
+}
+
 }  // namespace
 
 record measure(const kernel& k, const std::string& params, const backend& b,
                const measure_options& options) {
   record r = unmeasured(k, params, b, options, "");
-  const reduce_task task = k.task();
+  const reduce_task plain_task = k.task();
+  std::optional<emulated_gil> gil;
+  if (options.gil_interval_s > 0)
+    gil.emplace(std::chrono::nanoseconds(static_cast<long long>(options.gil_interval_s * 1e9)));
+  const reduce_task task = gil ? gil->holding(plain_task) : plain_task;
   run_options run = options.run;
   run.start_together = k.traits().start_together;
   bool together = true;
@@ -107,6 +127,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
   try {
     for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, run, result);
+    if (gil) gil->reset_totals();
     for (unsigned i = 0; i < options.reps; ++i) {
       timed_run t = run_once(k, task, b, run, result);
       r.samples_s.push_back(t.seconds);
@@ -129,6 +150,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   r.fields = kernel_fields(k, task, r, result);
   if (run.start_together) r.fields.push_back({"started_together", together});
   if (!r.verified && run.start_together) r.fields.back().value = std::monostate{};
+  if (gil) append_gil_fields(r, *gil);
   return r;
 }
 

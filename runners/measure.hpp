@@ -16,6 +16,7 @@ struct measure_options {
   std::string cpu_limit = "none";  // what bounds `cores`: none, affinity or cgroup             //
                                    // CPUs this process may use, for the oversubscribed flag
   double read_bandwidth_gbs = 0;   // probed in this run; 0 when not measured
+  double gil_interval_s = 0;       // run every chunk under an emulated GIL (runners/gil.hpp); 0: no
 };
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up

@@ -26,6 +26,7 @@ struct sweep_options {
   double timeout_s = 0;      // 0: none
   std::string timeout_text;  // as typed, for the message when it expires
   bool weak = false;
+  double gil_interval_s = 0;  // --gil's switch interval; 0: no GIL
   output_format format = output_format::table;
   std::string output;     // "" = stdout
   std::string csv_file;   // --csv: a CSV copy besides the chosen format; "" = none

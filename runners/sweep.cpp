@@ -35,6 +35,8 @@ json to_json(const sweep_options& o) {
           {"pin", to_string(o.pin)},
           {"timeout_s", o.timeout_s},
           {"weak", o.weak},
+          {"gil", o.gil_interval_s > 0},
+          {"switch_interval_s", o.gil_interval_s},
           {"format", to_string(o.format)},
           {"output", o.output},
           {"csv", o.csv_file},
@@ -169,6 +171,7 @@ class sweep_runner {
     m_.run.sched = o.sched;
     m_.run.grain = o.grain;
     m_.run.pin = o.pin;
+    m_.gil_interval_s = o.gil_interval_s;
   }
 
   int run() {

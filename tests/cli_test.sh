@@ -35,6 +35,21 @@ check list 0 "^  fork" -- "$parlab" list
 check help 0 "Examples" -- "$parlab" run --help
 check info 0 "cpu_model" -- "$parlab" info
 check info-json 0 '"usable_cpus"' -- "$parlab" info --json
+# The race: every mode, choice and flag parameters, and its lesson; the emulated GIL.
+for m in unsafe mutex atomic sharded; do
+  check "counter-$m" 0 "final=" -- "$parlab" run -k counter -b threads -t 2 --increments 1e5 --mode "$m" --reps 2
+done
+check counter-fork-isolated 0 "own copy of the counter" -- "$parlab" run -k counter -b fork -t 2 --increments 1e4 --mode atomic --reps 1
+check counter-fork-shared 0 "final=10000 expected=10000" -- "$parlab" run -k counter -b fork -t 2 --increments 1e4 --mode mutex --shared --reps 1
+check counter-json 0 '"lost_updates"' -- "$parlab" run -k counter -b threads -t 2 --increments 1e4 --reps 1 --format json
+one_line_error counter-bad-mode "$parlab" run -k counter -b threads -t 2 --mode bogus
+grep -q "expected unsafe|mutex|atomic|sharded" "$tmp/err" || { echo "FAIL counter-bad-mode lists the modes"; fails=$((fails + 1)); }
+one_line_error counter-mode-on-sum "$parlab" run -k sum -b threads -t 2 --mode atomic
+check gil-threads 0 "gil=held" -- "$parlab" run -k io -b threads -t 2 --tasks 2 --duration 10ms --gil --reps 1
+check gil-fork 0 "gil=per-process" -- "$parlab" run -k sum -b fork -t 2 --size 1e5 --gil --reps 1
+one_line_error gil-interval-alone "$parlab" run -k sum -b threads -t 2 --switch-interval 5ms
+one_line_error gil-interval-zero "$parlab" run -k sum -b threads -t 2 --gil --switch-interval 0
+one_line_error gil-interval-word "$parlab" run -k sum -b threads -t 2 --gil --switch-interval soon
 for b in seq threads tbb omp fork; do
   check "run-$b" 0 "yes" -- "$parlab" run -k sum -b "$b" -t 2 --size 1e6 --reps 2
 done

@@ -10,3 +10,4 @@
 #include "parlab/params.hpp"
 #include "parlab/reduce_task.hpp"
 #include "parlab/registry.hpp"
+#include "parlab/wait.hpp"

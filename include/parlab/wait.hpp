@@ -1,0 +1,49 @@
+#pragma once
+// The two calls through which a kernel's body lets the engine see inside it: a wait (simulated
+// I/O) and a check point (a long compute loop saying "now is a good moment"). Whatever runs the
+// body decides what they do: by default the wait is a blocking sleep against an absolute
+// deadline and the check point does nothing; under an emulated GIL (`--gil`) the wait releases
+// the lock and takes it back, as CPython's Py_BEGIN_ALLOW_THREADS does, and the check point
+// hands the lock over when another thread asked for it. A user's own kernel that waits and
+// checks through these gets the same behaviour for free.
+#include <ctime>
+
+namespace parlab {
+
+// Waits until `deadline` on CLOCK_MONOTONIC. Absolute deadlines do not drift: a chain of
+// relative sleeps overshoots ~80 us each (docs/PITFALLS.md).
+void wait_until(const timespec& deadline);
+
+// `deadline` moved on by `ns` nanoseconds, normalised.
+timespec after(timespec deadline, long long ns);
+
+// Cheap when nothing listens (a thread_local load): call it every few thousand iterations of a
+// long loop, so that a lock held by the body can change hands within a switch interval.
+void check_point();
+
+// What the calling thread's waits and check points do while an instance is installed on it
+// (scoped_hooks). Installed per worker thread by whatever runs the body: the GIL now, an event
+// loop later.
+class wait_hooks {
+ public:
+  virtual ~wait_hooks() = default;
+  virtual void wait_until(const timespec& deadline) = 0;
+  virtual void check_point() = 0;
+};
+
+// Installs hooks on the calling thread for its lifetime, restoring the previous ones after.
+class scoped_hooks {
+ public:
+  explicit scoped_hooks(wait_hooks* hooks);
+  ~scoped_hooks();
+  scoped_hooks(const scoped_hooks&) = delete;
+  scoped_hooks& operator=(const scoped_hooks&) = delete;
+
+ private:
+  wait_hooks* previous_;
+};
+
+// The blocking sleep every backend without hooks carries out (EINTR-safe).
+void sleep_until(const timespec& deadline);
+
+}  // namespace parlab

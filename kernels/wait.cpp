@@ -1,0 +1,36 @@
+#include "parlab/wait.hpp"
+
+#include <cerrno>
+
+namespace parlab {
+namespace {
+thread_local wait_hooks* current = nullptr;
+}
+
+void sleep_until(const timespec& deadline) {
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
+  }
+}
+
+void wait_until(const timespec& deadline) {
+  if (current != nullptr)
+    current->wait_until(deadline);
+  else
+    sleep_until(deadline);
+}
+
+timespec after(timespec deadline, long long ns) {
+  const long long total = deadline.tv_nsec + ns;
+  deadline.tv_sec += static_cast<time_t>(total / 1'000'000'000);
+  deadline.tv_nsec = static_cast<long>(total % 1'000'000'000);
+  return deadline;
+}
+
+void check_point() {
+  if (current != nullptr) current->check_point();
+}
+
+scoped_hooks::scoped_hooks(wait_hooks* hooks) : previous_(current) { current = hooks; }
+scoped_hooks::~scoped_hooks() { current = previous_; }
+
+}  // namespace parlab

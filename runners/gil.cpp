@@ -1,0 +1,89 @@
+#include "runners/gil.hpp"
+
+namespace parlab::runner {
+
+void emulated_gil::take() {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  while (locked_) {
+    const std::uint64_t takes_before = takes_;
+    const bool timed_out = released_.wait_for(lock, interval_) == std::cv_status::timeout;
+    // A whole interval passed and nobody took the lock: ask the holder to let go.
+    if (timed_out && locked_ && takes_ == takes_before) drop_request_ = true;
+  }
+  const std::thread::id me = std::this_thread::get_id();
+  if (holder_ != me && takes_ > 0) ++totals_.switches;
+  locked_ = true;
+  holder_ = me;
+  ++takes_;
+  drop_request_ = false;
+  totals_.waited_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  taken_.notify_all();
+}
+
+void emulated_gil::drop() {
+  std::unique_lock lock(mutex_);
+  locked_ = false;
+  released_.notify_one();
+}
+
+void emulated_gil::check_point() {
+  if (!drop_request_.load(std::memory_order_relaxed)) return;
+  std::uint64_t takes_at_drop = 0;
+  {
+    std::unique_lock lock(mutex_);
+    locked_ = false;
+    takes_at_drop = takes_;
+    released_.notify_one();
+    // Forced switching: wait until the thread that asked has the lock.
+    taken_.wait(lock, [&] { return takes_ != takes_at_drop; });
+  }
+  take();
+}
+
+void emulated_gil::wait_until(const timespec& deadline) {
+  drop();
+  sleep_until(deadline);
+  take();
+}
+
+reduce_task emulated_gil::holding(const reduce_task& task) {
+  reduce_task held = task;
+  // Every chunk takes the lock, runs with this lock's hooks installed, and drops it: chunk
+  // boundaries are check points too.
+  auto under_lock = [this](const auto& run) {
+    take();
+    {
+      const std::lock_guard count(mutex_);
+      ++totals_.chunks;
+    }
+    const scoped_hooks hooks(this);
+    try {
+      run();
+    } catch (...) {
+      drop();
+      throw;
+    }
+    drop();
+  };
+  held.evaluate = [&task, under_lock](index_range r, void* p) {
+    under_lock([&] { task.evaluate(r, p); });
+  };
+  held.accumulate = [&task, under_lock](index_range r, void* p) {
+    under_lock([&] { task.accumulate(r, p); });
+  };
+  return held;
+}
+
+emulated_gil::stats emulated_gil::totals() const {
+  const std::lock_guard lock(mutex_);
+  return totals_;
+}
+
+void emulated_gil::reset_totals() {
+  const std::lock_guard lock(mutex_);
+  totals_ = {};
+}
+
+}  // namespace parlab::runner

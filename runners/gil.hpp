@@ -1,0 +1,61 @@
+#pragma once
+// `--gil`: an emulated global interpreter lock, so that C++ users can see what CPython's does
+// to threads. The body of every chunk runs holding one process-wide lock, as bytecode does,
+// following CPython's own algorithm (Python/ceval_gil.c, docs/PITFALLS.md):
+// - take: wait on a condition for up to the switch interval; if it timed out and nobody took the
+//   lock in between, set drop_request.
+// - the holder looks at drop_request at its check points (chunk boundaries and
+//   parlab::check_point in compute loops) and drops the lock when it is set;
+// - forced switching: a holder that dropped on request waits until another thread has taken the
+//   lock, so that it cannot grab it straight back.
+// - parlab::wait_until releases the lock while it waits and takes it back after, as
+//   Py_BEGIN_ALLOW_THREADS around blocking I/O does.
+// Each process has its own lock: forked workers hold a copy each and bypass it, as
+// multiprocessing does.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "parlab/reduce_task.hpp"
+#include "parlab/wait.hpp"
+
+namespace parlab::runner {
+
+class emulated_gil final : public wait_hooks {
+ public:
+  explicit emulated_gil(std::chrono::nanoseconds switch_interval) : interval_(switch_interval) {}
+
+  // The task with each chunk run while holding this lock, its waits and check points hooked.
+  // Valid while both this lock and `task` live.
+  [[nodiscard]] reduce_task holding(const reduce_task& task);
+
+  void wait_until(const timespec& deadline) override;
+  void check_point() override;
+
+  struct stats {
+    std::uint64_t switches = 0;  // times the lock passed from one thread to another
+    double waited_s = 0;         // time threads spent waiting to take it
+    std::uint64_t chunks = 0;    // chunks run under this lock, in this process
+  };
+  [[nodiscard]] stats totals() const;
+  void reset_totals();
+
+ private:
+  void take();
+  void drop();
+
+  std::chrono::nanoseconds interval_;
+  mutable std::mutex mutex_;
+  std::condition_variable released_;  // the lock became free
+  std::condition_variable taken_;     // another thread took it (forced switching)
+  bool locked_ = false;
+  std::thread::id holder_;
+  std::uint64_t takes_ = 0;
+  std::atomic<bool> drop_request_{false};
+  stats totals_;
+};
+
+}  // namespace parlab::runner
