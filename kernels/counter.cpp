@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "parlab/coverage.hpp"
 #include "parlab/error.hpp"
-#include "parlab/huge_array.hpp"
 #include "parlab/kernel.hpp"
 
 namespace parlab {
@@ -18,26 +18,13 @@ namespace {
 
 enum class mode { unsafe, mutex, atomic, sharded };
 
-// What the workers did: how many increments, which ones (the sums of i + 1 and of its square
-// over the indices run: a range run twice or skipped changes them, in O(1) per chunk so that
-// the timed loop is the increments alone), and how many of them ran in a process other than
-// the one that prepared the counter, whose copy of it they incremented.
+// What the workers did: which increments ran (coverage: O(1) a chunk, so that the timed loop
+// is the increments alone), and how many of them ran in a process other than the one that
+// prepared the counter, whose copy of it they incremented.
 struct tally {
-  std::uint64_t done = 0;
-  std::uint64_t sum = 0;
-  std::uint64_t squares = 0;
+  coverage ran;
   std::uint64_t elsewhere = 0;
 };
-
-// 1 + 2 + ... + n and 1 + 4 + ... + n^2 = n(n+1)(2n+1)/6, modulo 2^64: the divisions are done on
-// the factors that hold the 2 and the 3 before the products wrap.
-std::uint64_t sum_to(std::uint64_t n) { return iota_sum(n); }
-std::uint64_t squares_to(std::uint64_t n) {
-  std::uint64_t a = n, b = n + 1, c = 2 * n + 1;
-  (a % 2 == 0 ? a : b) /= 2;
-  (a % 3 == 0 ? a : b % 3 == 0 ? b : c) /= 3;
-  return a * b * c;
-}
 
 // The counter and its lock, on a cache line each. In private memory, or with --shared in a
 // MAP_SHARED mapping with a process-shared mutex, so that forked workers increment it too.
@@ -114,14 +101,13 @@ class counter_kernel final : public typed_kernel<tally> {
 
   tally body(index_range r) const override {
     increment(r.size());
-    return {r.size(), sum_to(r.end) - sum_to(r.begin), squares_to(r.end) - squares_to(r.begin),
-            getpid() == owner_ ? 0 : r.size()};
+    return {coverage::of(r), getpid() == owner_ ? 0 : r.size()};
   }
   tally combine(const tally& a, const tally& b) const override {
-    return {a.done + b.done, a.sum + b.sum, a.squares + b.squares, a.elsewhere + b.elsewhere};
+    return {a.ran + b.ran, a.elsewhere + b.elsewhere};
   }
   verdict check(const tally& t) const override;
-  std::vector<record_field> fields(const tally& t, double median_s) const override;
+  std::vector<record_field> fields(const tally& t, const run_summary& runs) const override;
   work_amount work() const override { return {0, static_cast<double>(n_), 0}; }
 
  protected:
@@ -158,7 +144,7 @@ class counter_kernel final : public typed_kernel<tally> {
     bool isolated;
   };
   outcome outcome_of(const tally& t) const {
-    if (mode_ == mode::sharded) return {t.done, n_, false};
+    if (mode_ == mode::sharded) return {t.ran.count, n_, false};
     const std::uint64_t visible = shared_ ? n_ : n_ - t.elsewhere;
     return {counter_->value.load(), visible, !shared_ && t.elsewhere > 0};
   }
@@ -171,10 +157,9 @@ class counter_kernel final : public typed_kernel<tally> {
 };
 
 verdict counter_kernel::check(const tally& t) const {
-  if (t.done != n_ || t.sum != sum_to(n_) || t.squares != squares_to(n_) || t.elsewhere > t.done)
-    return {false, std::to_string(t.done) + " of " + std::to_string(n_) +
-                       " increments ran, or not each index exactly once (index sum " +
-                       std::to_string(t.sum) + ", expected " + std::to_string(sum_to(n_)) + ")"};
+  if (!t.ran.is_exactly(n_) || t.elsewhere > t.ran.count)
+    return {false, std::to_string(t.ran.count) + " of " + std::to_string(n_) +
+                       " increments ran, or not each exactly once"};
   const outcome o = outcome_of(t);
   const std::string seen =
       "final " + std::to_string(o.final_value) + ", expected " + std::to_string(o.visible);
@@ -199,14 +184,14 @@ verdict counter_kernel::check(const tally& t) const {
   return v;
 }
 
-std::vector<record_field> counter_kernel::fields(const tally& t, double median_s) const {
+std::vector<record_field> counter_kernel::fields(const tally& t, const run_summary& runs) const {
   const outcome o = outcome_of(t);
   return {
       {"final", static_cast<std::int64_t>(o.final_value)},
       {"expected", static_cast<std::int64_t>(n_)},
       {"lost_updates", static_cast<std::int64_t>(o.visible - std::min(o.visible, o.final_value))},
       {"isolated", o.isolated},
-      {"ns_per_increment", n_ > 0 ? median_s * 1e9 / static_cast<double>(n_) : 0.0}};
+      {"ns_per_increment", n_ > 0 ? runs.median_s * 1e9 / static_cast<double>(n_) : 0.0}};
 }
 
 }  // namespace

@@ -12,6 +12,8 @@ std::string_view to_string(work_kind w) {
       return "waits";
     case work_kind::contention:
       return "contention";
+    case work_kind::none:
+      return "none";
   }
   return "?";
 }

@@ -89,9 +89,9 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
 // from the identity (always a valid partial), so that a CSV's columns stay aligned.
 std::vector<record_field> kernel_fields(const kernel& k, const reduce_task& task, const record& r,
                                         std::vector<std::byte>& result) {
-  if (r.verified) return k.record_fields(result.data(), r.median_s);
+  if (r.verified) return k.record_fields(result.data(), {r.median_s, r.workers_seen});
   task.identity(result.data());
-  std::vector<record_field> fields = k.record_fields(result.data(), 0);
+  std::vector<record_field> fields = k.record_fields(result.data(), {});
   for (record_field& f : fields) f.value = std::monostate{};
   return fields;
 }

@@ -38,7 +38,7 @@ TEST(gil, one_holder_at_a_time) {
   emulated_gil gil(1ms);
   overlap_probe probe;
   parlab::reduce_task task;
-  task.n = 4000;
+  task.n = 20000;
   task.partial_size = sizeof(std::uint64_t);
   task.identity = [](void* p) { *static_cast<std::uint64_t*>(p) = 0; };
   // The lock may change hands only at a check point, so the probe, left before each one and
@@ -65,8 +65,9 @@ TEST(gil, one_holder_at_a_time) {
   const parlab::reduce_task held = gil.holding(task);
   std::uint64_t result = 0;
   parlab::find_backend("threads")->run(
-      held, {.threads = 4, .sched = parlab::schedule::dynamic, .grain = 50}, &result);
-  EXPECT_EQ(result, 4000U);
+      held, {.threads = 4, .sched = parlab::schedule::dynamic, .grain = 50, .start_together = true},
+      &result);
+  EXPECT_EQ(result, 20000U);
   EXPECT_EQ(probe.most.load(), 1);
   EXPECT_GT(gil.totals().switches, 0U) << "the threads never took turns: the test proved nothing";
 }

@@ -30,8 +30,14 @@ struct record_field {
   std::variant<std::monostate, std::int64_t, double, bool, std::string> value;
 };
 
+// What the runner measured of a kernel's timed runs, for the kernel's own record fields.
+struct run_summary {
+  double median_s = 0;
+  unsigned workers_seen = 0;  // the fewest of any run
+};
+
 // What a kernel's work is: a lesson is about the difference.
-enum class work_kind { compute, memory_stream, waits, contention };
+enum class work_kind { compute, memory_stream, waits, contention, none };
 std::string_view to_string(work_kind w);
 
 // What a kernel is, declared by the kernel itself, as backends declare backend_traits.
@@ -80,9 +86,9 @@ class kernel {
     }
     return all;
   }
-  // The kernel's own fields for the record of a verified result, given the median run time.
+  // The kernel's own fields for the record of a verified result.
   [[nodiscard]] virtual std::vector<record_field> record_fields(const void* /*partial*/,
-                                                                double /*median_s*/) const {
+                                                                const run_summary&) const {
     return {};
   }
   // The arrays that hold the prepared data, for a program that manages them: one that forks
@@ -107,7 +113,7 @@ class typed_kernel : public kernel {
   // Per-run state (a shared counter) set afresh before every run, without preparing again.
   virtual void reset_run() const {}
   [[nodiscard]] virtual std::vector<record_field> fields(const Partial& /*result*/,
-                                                         double /*median_s*/) const {
+                                                         const run_summary&) const {
     return {};
   }
 
@@ -127,8 +133,8 @@ class typed_kernel : public kernel {
   }
   [[nodiscard]] verdict verify(const void* partial) const final { return check(load(partial)); }
   [[nodiscard]] std::vector<record_field> record_fields(const void* partial,
-                                                        double median_s) const final {
-    return fields(load(partial), median_s);
+                                                        const run_summary& runs) const final {
+    return fields(load(partial), runs);
   }
 
  protected:
