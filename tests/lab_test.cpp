@@ -19,6 +19,7 @@ record timed(unsigned threads, double median_s, double ideal_s = 0, double speed
   r.threads = threads;
   r.workers_seen = threads;
   r.median_s = median_s;
+  r.min_s = median_s;
   r.ideal_s = ideal_s;
   r.speedup = speedup;
   return r;

@@ -16,8 +16,11 @@ constexpr std::string_view io_1 = "io, 1";
 constexpr std::string_view io_n = "io, 4N";
 // A stream far beyond the last-level cache: 160 MB (800 MB).
 constexpr double memory_elements_quick = 2e7, memory_elements = 1e8;
-// Waiting workers beyond the cores: this many per usable CPU.
+// Waiting workers beyond the cores: this many per usable CPU, their waits together about this
+// long in a row (so the size does not grow with the cores), each at least shortest_wait_s so
+// that starting a thread stays small beside it.
 constexpr unsigned waiters_per_core = 4;
+constexpr double all_waits_quick_s = 0.2, all_waits_s = 1.0, shortest_wait_s = 0.01;
 
 // Notebook section 6: what bounds each kind of work. Cores bound compute, the memory bus bounds
 // a stream, and waits are bounded by neither.
@@ -37,7 +40,9 @@ class cpu_vs_io final : public lesson {
     const std::vector<setting> compute = compute_bound_sum(ctx);
     const std::vector<setting> memory = {
         {"size", ctx.quick() ? memory_elements_quick : memory_elements}, {"intensity", 0.0}};
-    const std::vector<setting> io = io_waits(ctx, waiters);
+    const double all_waits = ctx.quick() ? all_waits_quick_s : all_waits_s;
+    const std::vector<setting> io = {{"tasks", static_cast<double>(waiters)},
+                                     {"duration", std::max(shortest_wait_s, all_waits / waiters)}};
     ctx.read_bandwidth_gbs();  // before the stream, whose records are divided by it
     return {ctx.measure({std::string(compute_1), "sum", compute, seq, 1}),
             ctx.measure({std::string(compute_n), "sum", compute, threads, n}),
@@ -53,7 +58,7 @@ class cpu_vs_io final : public lesson {
     relate(trials, io_n, io_1);
     checks c;
     check_cpu_scaling(c, trial_of(trials, compute_n), "compute");
-    check_memory(c, find(trials, memory_1), find(trials, memory_n));
+    check_memory(c, trial_of(trials, memory_1), trial_of(trials, memory_n));
     check_io(c, find(trials, io_1), find(trials, io_n));
     table t = tabulate(
         trials, {col::backend(), col::workers(), col::median(), col::speedup(), col::bandwidth()});
@@ -61,16 +66,25 @@ class cpu_vs_io final : public lesson {
   }
 
  private:
-  // One core may already fill the bus (it does on many VMs): the best of the two counts.
-  static void check_memory(checks& c, const record& one, const record& many) {
-    const double best = std::max(one.bandwidth_fraction, many.bandwidth_fraction);
+  // The probe is the best of its passes, so the stream's best rep is what compares with it. One
+  // core may already fill the bus (it does on many VMs): the better of the two counts decides.
+  static double best_fraction(const record& r) {
+    return r.min_s > 0 ? r.bandwidth_fraction * r.median_s / r.min_s : 0;
+  }
+
+  static void check_memory(checks& c, const trial& one, const trial& many) {
+    const double best = std::max(best_fraction(one.rec), best_fraction(many.rec));
     const std::string said = fmt::format(
-        "the stream reached {:.0f}% of the read bandwidth on 1 thread and {:.0f}% on {} ({} over "
-        "1; at least {:.0f}% expected): more cores cannot add bandwidth",
-        100 * one.bandwidth_fraction, 100 * many.bandwidth_fraction, many.threads,
-        times(many.speedup), 100 / timing_margin);
+        "the stream's best run reached {:.0f}% of the read bandwidth on 1 thread and {:.0f}% on "
+        "{} (at least {:.0f}% expected): more cores cannot add bandwidth",
+        100 * best_fraction(one.rec), 100 * best_fraction(many.rec), many.rec.threads,
+        100 / timing_margin);
+    const double others = std::max(one.other_cpus, many.other_cpus);
     if (best <= 0)
       c.cannot_show("the read-bandwidth probe did not run, so the stream has nothing to fill");
+    else if (best < 1 / timing_margin && others >= 0.5)
+      c.cannot_show(
+          fmt::format("{}, but other processes kept {:.1f} CPUs busy beside it", said, others));
     else
       c.must(best >= 1 / timing_margin, said);
   }

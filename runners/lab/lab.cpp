@@ -235,16 +235,17 @@ void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
   const record& r = t.rec;
   const double free_cpus = std::max(0.0, r.cores - t.other_cpus);
   const double ideal = std::min(static_cast<double>(r.threads), free_cpus);
-  const std::string said = fmt::format("{} ran {} faster on {} {} workers", what, times(r.speedup),
-                                       r.threads, r.backend);
-  if (ideal >= 2)
+  const std::string said = fmt::format("{} ran {} faster on {} workers ({})", what,
+                                       times(r.speedup), r.threads, r.backend);
+  // Half a CPU beyond one is the least over which a speedup of ideal / 2 still means something.
+  if (ideal >= 1.5)
     return c.must(scales(r, ideal),
                   fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin)));
   c.cannot_show(
-      fmt::format("{}, but other processes kept {:.1f} of the {} usable CPUs busy, "
-                  "which leaves no parallel speedup to show; run it again on an idle "
+      fmt::format("{}, but {} usable CPU(s), of which other processes kept {:.1f} "
+                  "busy, leave no parallel speedup to show; run it again on an idle "
                   "machine",
-                  said, t.other_cpus, r.cores));
+                  said, r.cores, t.other_cpus));
 }
 
 namespace {
@@ -311,7 +312,7 @@ column speedup() {
   return {"speedup", [](const record& r) { return times(r.speedup); }};
 }
 column bandwidth() {
-  return {"of read bw", [](const record& r) {
+  return {"median bw", [](const record& r) {
             return r.bandwidth_fraction > 0 ? fmt::format("{:.0f}%", 100 * r.bandwidth_fraction)
                                             : "-";
           }};

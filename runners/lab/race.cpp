@@ -13,8 +13,9 @@ constexpr std::string_view unsafe_threads = "unsafe, threads";
 constexpr std::string_view unsafe_processes = "unsafe, processes";
 constexpr std::string_view atomic_shared = "atomic, processes --shared";
 constexpr std::string_view sharded_processes = "sharded, processes";
-// The notebook's 5 threads x 100,000 increments, at a size where the race shows reliably.
-constexpr double increments_quick = 4e6, increments = 4e7;
+// The notebook's 5 threads x 100,000 increments is too few here: on a busy machine two workers of
+// a few milliseconds may never run at once. The race gets longer than a scheduler time slice.
+constexpr double increments_quick = 4e6, increments = 4e7, race_factor = 10;
 
 std::string threads_label(std::string_view mode) { return fmt::format("{}, threads", mode); }
 
@@ -34,10 +35,11 @@ class race final : public lesson {
     const unsigned n = std::clamp(ctx.cores(), 2U, 4U);  // a race needs two at once
     const double m = ctx.quick() ? increments_quick : increments;
     auto run = [&](std::string_view label, std::string_view mode, const backend& b, bool shared) {
+      const double count = label == unsafe_threads ? race_factor * m : m;
       return ctx.measure(
           {std::string(label),
            "counter",
-           {{"increments", m}, {"mode", std::string(mode)}, {"shared", shared ? 1.0 : 0.0}},
+           {{"increments", count}, {"mode", std::string(mode)}, {"shared", shared ? 1.0 : 0.0}},
            b,
            n});
     };
@@ -53,16 +55,17 @@ class race final : public lesson {
   outcome judge(std::vector<trial> trials) const override {
     checks c;
     const record& unsafe = find(trials, unsafe_threads);
-    c.chance(int_field(unsafe, "lost_updates") > 0,
-             int_field(unsafe, "lost_updates") > 0
-                 ? fmt::format("unsafe lost {} of {} updates on {} threads",
-                               int_field(unsafe, "lost_updates"), int_field(unsafe, "expected"),
-                               unsafe.threads)
-                 : fmt::format("unsafe lost no update this time: its {} threads did not overlap "
-                               "enough; a race depends on chance, try more increments (parlab "
-                               "run -k counter -b {} -t {} --increments {} --mode unsafe)",
-                               unsafe.threads, unsafe.backend, unsafe.threads,
-                               10 * int_field(unsafe, "expected")));
+    c.chance(
+        int_field(unsafe, "lost_updates") > 0,
+        int_field(unsafe, "lost_updates") > 0
+            ? fmt::format("unsafe lost {} of {} updates on {} threads",
+                          int_field(unsafe, "lost_updates"), int_field(unsafe, "expected"),
+                          unsafe.threads)
+            : fmt::format("unsafe lost no update this time: its {} threads did not overlap "
+                          "enough; a race depends on chance, try more increments (parlab "
+                          "run -k counter -b {} -t {} --increments {} --mode unsafe)",
+                          unsafe.threads, unsafe.backend, unsafe.threads,
+                          static_cast<std::int64_t>(race_factor) * int_field(unsafe, "expected")));
     std::string costs;
     for (std::string_view mode :
          std::array<std::string_view, 4>{"unsafe", "mutex", "atomic", "sharded"}) {
