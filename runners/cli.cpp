@@ -11,6 +11,7 @@
 
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
+#include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/options.hpp"
 #include "runners/units.hpp"
@@ -345,6 +346,7 @@ int cli_main(int argc, char** argv) {
       "  parlab info --json\n"
       "  parlab run -k sum -b tbb -t 2 --size 1e8\n"
       "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg\n"
+      "  parlab lab all --quick\n"
       "Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed; 2 bad "
       "usage or input. Details: docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
@@ -372,6 +374,8 @@ int cli_main(int argc, char** argv) {
       "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed;\n"
       "2 bad usage or input.");
   add_measure_options(sweep, sweep_raw, true);
+  lab::lab_args lab_raw;
+  lab::add_lab_subcommand(app, lab_raw);
 
   try {
     app.parse(argc, argv);
@@ -383,6 +387,7 @@ int cli_main(int argc, char** argv) {
   try {
     if (app.got_subcommand("list")) return list_command();
     if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
+    if (app.got_subcommand("lab")) return lab::lab_command(lab_raw);
     const bool is_sweep = app.got_subcommand("sweep");
     return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
   } catch (const usage_error& e) {

@@ -49,5 +49,7 @@ std::unique_ptr<reporter> make_composite_reporter(std::vector<std::unique_ptr<re
 // The record's fields under their documented names (CSV columns, JSON keys).
 json to_json(const record& r);
 json to_json(const backend_fit& f);
+// A kernel field's value as the table shows it: "-" when null, yes/no, 4 significant digits.
+std::string field_text(const parlab::record_field& f);
 
 }  // namespace parlab::runner

@@ -11,6 +11,20 @@
 #include "runners/units.hpp"
 
 namespace parlab::runner {
+
+std::string field_text(const parlab::record_field& f) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "-";
+        if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "no";
+        if constexpr (std::is_same_v<T, double>) return fmt::format("{:.4g}", v);
+        if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>)
+          return fmt::format("{}", v);
+      },
+      f.value);
+}
+
 namespace {
 
 std::string text_of(const json& j, const char* key, const char* fallback = "unknown") {
@@ -39,19 +53,7 @@ std::string omp_wait_policy(const json& m) {
 // "final=1999234 expected=2000000 lost_updates=766": a kernel's own fields, whatever they are.
 std::string fields_line(const std::vector<parlab::record_field>& fields) {
   std::vector<std::string> parts;
-  for (const parlab::record_field& f : fields) {
-    const std::string value = std::visit(
-        [](const auto& v) -> std::string {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::monostate>) return "-";
-          if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "no";
-          if constexpr (std::is_same_v<T, double>) return fmt::format("{:.4g}", v);
-          if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>)
-            return fmt::format("{}", v);
-        },
-        f.value);
-    parts.push_back(f.name + '=' + value);
-  }
+  for (const parlab::record_field& f : fields) parts.push_back(f.name + '=' + field_text(f));
   return fmt::format("{}", fmt::join(parts, " "));
 }
 

@@ -72,5 +72,13 @@ one_line_error bad-format "$parlab" run -k sum -b threads -t 2 --format xml
 one_line_error missing-kernel "$parlab" run -b threads -t 2
 one_line_error unknown-flag "$parlab" run -k sum -b threads -t 2 --frobnicate
 
+check lab-list 0 "^ 7  race" -- "$parlab" lab list
+one_line_error lab-unknown-name "$parlab" lab nope
+grep -q "lab 'nope': expected list, all, or a lesson: 1 sequential" "$tmp/err" || { echo "FAIL lab-unknown-name message: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error lab-unknown-number "$parlab" lab 42
+grep -q "lab '42'" "$tmp/err" || { echo "FAIL lab-unknown-number message: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error lab-bad-format "$parlab" lab race --format xml
+one_line_error lab-bad-json "$parlab" lab race --json "$tmp/no/such/dir/lab.json"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,137 @@
+#include "runners/lab/command.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "parlab/error.hpp"
+#include "runners/lab/lab.hpp"
+#include "runners/machine.hpp"
+
+namespace parlab::runner::lab {
+namespace {
+
+std::string accepted_lessons() {
+  std::string s = "list, all, or a lesson:";
+  for (const lesson* l : lessons()) s += fmt::format(" {} {},", l->number(), l->name());
+  s.pop_back();
+  return s;
+}
+
+std::vector<const lesson*> chosen(const std::string& which) {
+  if (which == "all") return {lessons().begin(), lessons().end()};
+  if (const lesson* l = find_lesson(which)) return {l};
+  throw usage_error(fmt::format("lab '{}': expected {}", which, accepted_lessons()));
+}
+
+int list_lessons() {
+  for (const lesson* l : lessons())
+    fmt::print("{:>2}  {:<16} {}\n", l->number(), l->name(), l->claim());
+  return 0;
+}
+
+void print_table(const table& t) {
+  std::vector<std::size_t> width(t.header.size(), 0);
+  for (std::size_t i = 0; i < t.header.size(); ++i) {
+    width[i] = t.header[i].size();
+    for (const auto& row : t.rows) width[i] = std::max(width[i], row[i].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string s = " ";
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      s += i == 0 ? fmt::format(" {:<{}}", cells[i], width[i])
+                  : fmt::format("  {:>{}}", cells[i], width[i]);
+    fmt::print("{}\n", s);
+  };
+  line(t.header);
+  for (const auto& row : t.rows) line(row);
+}
+
+std::string verdict_line(const judgement& j) {
+  switch (j.result) {
+    case verdict::holds:
+      return "holds: " + j.reason;
+    case verdict::not_shown:
+      return "does not hold on this machine, which is not a failure: " + j.reason;
+    case verdict::fails:
+      return "does not hold on this machine: " + j.reason;
+  }
+  return j.reason;
+}
+
+json lesson_json(const lesson& l, const outcome& o) {
+  json records = json::array();
+  for (const trial& t : o.trials) {
+    json r = {{"trial", t.label}, {"other_cpus", t.other_cpus}};
+    r.update(to_json(t.rec));
+    records.push_back(std::move(r));
+  }
+  return {{"name", l.name()},           {"number", l.number()},
+          {"claim", l.claim()},         {"verdict", to_string(o.verdict.result)},
+          {"reason", o.verdict.reason}, {"records", std::move(records)}};
+}
+
+using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+file_ptr open_json(const std::string& path) {
+  if (path.empty()) return {nullptr, std::fclose};
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr)
+    throw usage_error(fmt::format("--json '{}': cannot write: {}", path, std::strerror(errno)));
+  return {f, std::fclose};
+}
+
+}  // namespace
+
+void add_lab_subcommand(CLI::App& app, lab_args& args) {
+  auto* cmd =
+      app.add_subcommand("lab", "a lesson of the course as a claim checked on this machine");
+  cmd->add_option("lesson", args.which, "list (default), all, or a lesson's name or number")
+      ->type_name("LESSON");
+  cmd->add_flag("--quick", args.quick, "the smallest sizes that still show each effect");
+  cmd->add_option("--format", args.format, "table|json (default table)")->type_name("FORMAT");
+  cmd->add_option("--json", args.json_file, "also write the JSON document to FILE")
+      ->type_name("FILE");
+  cmd->footer(
+      "Examples:\n  parlab lab list\n  parlab lab race\n  parlab lab 1 --quick\n  parlab lab all "
+      "--quick --json lab.json\nExit codes: 0 every claim held, or one that depends on chance did "
+      "not show; 1 a measurement failed or a claim that must hold did not; 2 bad usage.");
+}
+
+int lab_command(const lab_args& args) {
+  if (args.format != "table" && args.format != "json")
+    throw usage_error(fmt::format("--format '{}': expected table|json", args.format));
+  if (args.which == "list") return list_lessons();
+  const std::vector<const lesson*> selected = chosen(args.which);
+  const file_ptr json_out = open_json(args.json_file);
+  const bool table = args.format == "table";
+  context ctx(args.quick);
+  json results = json::array();
+  int code = 0;
+  for (const lesson* l : selected) {
+    if (table) fmt::print("lesson {} {}: {}\n", l->number(), l->name(), l->claim());
+    std::fflush(stdout);
+    const outcome o = run_lesson(*l, ctx);
+    if (table) {
+      print_table(o.numbers);
+      fmt::print("{}\n\n", verdict_line(o.verdict));
+    }
+    if (o.verdict.result == verdict::fails) code = 1;
+    results.push_back(lesson_json(*l, o));
+  }
+  json machine = machine_facts();
+  if (!ctx.bandwidth_facts().is_null()) machine["read_bandwidth"] = ctx.bandwidth_facts();
+  const json doc = {{"parlab_version", machine["parlab_version"]},
+                    {"quick", args.quick},
+                    {"machine", std::move(machine)},
+                    {"lessons", std::move(results)}};
+  if (!table) fmt::print("{}\n", doc.dump(2));
+  if (json_out) fmt::print(json_out.get(), "{}\n", doc.dump(2));
+  return code;
+}
+
+}  // namespace parlab::runner::lab

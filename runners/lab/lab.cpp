@@ -1,0 +1,328 @@
+#include "runners/lab/lab.hpp"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <fstream>
+
+#include "parlab/error.hpp"
+#include "parlab/registry.hpp"
+#include "runners/machine.hpp"
+#include "runners/measure.hpp"
+#include "runners/units.hpp"
+
+namespace parlab::runner::lab {
+
+std::string_view to_string(verdict v) {
+  switch (v) {
+    case verdict::holds:
+      return "holds";
+    case verdict::not_shown:
+      return "not shown";
+    case verdict::fails:
+      return "does not hold";
+  }
+  return "does not hold";
+}
+
+// ---- context ----
+
+struct context::prepared {
+  std::string key;  // kernel and parameters
+  std::unique_ptr<kernel> k;
+};
+
+context::context(bool quick) : quick_(quick) {
+  const cpu_allowance cpus = usable_cpus();
+  cores_ = cpus.cpus;
+  cpu_limit_ = cpus.limited_by;
+}
+
+context::~context() = default;
+
+double context::read_bandwidth_gbs() {
+  if (!bandwidth_.is_null()) return gbs_;
+  try {
+    bandwidth_ = read_bandwidth_facts();
+    gbs_ = bandwidth_["gbs"].get<double>();
+  } catch (const std::exception& e) {
+    bandwidth_ = {{"error", e.what()}};
+  }
+  return gbs_;
+}
+
+namespace {
+
+// The index of a choice's word, as the CLI stores it.
+double choice_index(const kernel& k, const std::vector<param_spec>& specs, const setting& s) {
+  const auto& word = std::get<std::string>(s.value);
+  for (const param_spec& p : specs) {
+    const auto it = std::find(p.choices.begin(), p.choices.end(), word);
+    if (p.name == s.name && it != p.choices.end())
+      return static_cast<double>(it - p.choices.begin());
+  }
+  throw run_error(fmt::format("kernel {} has no --{} {}", k.name(), s.name, word));
+}
+
+param_values values_of(const kernel& k, const std::vector<setting>& settings) {
+  const std::vector<param_spec> specs = k.params();
+  param_values v;
+  for (const setting& s : settings) {
+    const double* number = std::get_if<double>(&s.value);
+    v.set(s.name, number != nullptr ? *number : choice_index(k, specs, s));
+  }
+  v.fill_defaults(specs);
+  return v;
+}
+
+// CPU seconds so far: the whole machine's busy time (/proc/stat; steal counts, since the
+// hypervisor gave those cycles to someone else) and this process's own, reaped children included.
+struct cpu_times {
+  double wall = 0, machine = 0, own = 0;
+};
+
+double seconds_of(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+}
+
+cpu_times cpu_now() {
+  cpu_times t;
+  t.wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal)
+    t.machine =
+        (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage u{};
+    getrusage(who, &u);
+    t.own += seconds_of(u.ru_utime) + seconds_of(u.ru_stime);
+  }
+  return t;
+}
+
+double other_cpus(const cpu_times& from, const cpu_times& to) {
+  const double wall = to.wall - from.wall;
+  if (wall <= 0 || to.machine <= 0) return 0;
+  return std::max(0.0, (to.machine - from.machine) - (to.own - from.own)) / wall;
+}
+
+}  // namespace
+
+const kernel& context::prepare(const experiment& e, std::string& params_text) {
+  const kernel_entry* entry = find_kernel(e.kernel);
+  if (entry == nullptr) throw run_error(fmt::format("this build has no kernel {}", e.kernel));
+  std::unique_ptr<kernel> k = entry->make();
+  const param_values values = values_of(*k, e.params);
+  params_text = values.describe(k->params());
+  const std::string key = e.kernel + ' ' + params_text;
+  if (kernel_ && kernel_->key == key) return *kernel_->k;
+  kernel_.reset();  // its data goes before the next is allocated
+  k->prepare(values);
+  kernel_ = std::make_unique<prepared>(prepared{key, std::move(k)});
+  return *kernel_->k;
+}
+
+trial context::measure(const experiment& e) {
+  measure_options m;
+  m.reps = quick_ ? 3 : 5;
+  m.warmup = 1;
+  m.run.threads = e.threads;
+  m.cores = cores_;
+  m.cpu_limit = cpu_limit_;
+  m.read_bandwidth_gbs = gbs_;
+  std::string params_text;
+  try {
+    const kernel& k = prepare(e, params_text);
+    const cpu_times before = cpu_now();
+    record r = runner::measure(k, params_text, e.b, m);
+    return {e.label, std::move(r), other_cpus(before, cpu_now())};
+  } catch (const std::exception& error) {
+    record r;  // what unmeasured() fills, without the kernel it would need
+    r.kernel = e.kernel;
+    r.backend = std::string(e.b.name());
+    r.threads = e.threads;
+    r.params = params_text;
+    r.detail = fmt::format("preparing {} {} failed: {}", e.kernel, params_text, error.what());
+    return {e.label, std::move(r)};
+  }
+}
+
+// ---- assessing ----
+
+outcome assess(const lesson& l, std::vector<trial> trials) {
+  const auto failed =
+      std::find_if(trials.begin(), trials.end(), [](const trial& t) { return !t.rec.verified; });
+  std::string failure;
+  if (failed != trials.end())
+    failure = fmt::format("the measurement '{}' ({} t={}) failed: {}", failed->label,
+                          failed->rec.backend, failed->rec.threads, failed->rec.detail);
+  outcome o;
+  try {
+    o = l.judge(trials);
+  } catch (const std::exception& e) {
+    o.trials = std::move(trials);
+    o.verdict = {verdict::fails, e.what()};
+  }
+  if (!failure.empty()) o.verdict = {verdict::fails, failure};
+  return o;
+}
+
+outcome run_lesson(const lesson& l, context& ctx) {
+  try {
+    return assess(l, l.measure(ctx));
+  } catch (const std::exception& e) {
+    return {{}, {}, {verdict::fails, fmt::format("could not be measured: {}", e.what())}};
+  }
+}
+
+const lesson* find_lesson(std::string_view name_or_number) {
+  unsigned number = 0;
+  const char* end = name_or_number.data() + name_or_number.size();
+  const bool numeric = std::from_chars(name_or_number.data(), end, number).ptr == end;
+  for (const lesson* l : lessons())
+    if (l->name() == name_or_number || (numeric && l->number() == number)) return l;
+  return nullptr;
+}
+
+// ---- what the lessons share ----
+
+std::vector<setting> io_waits(const context& ctx, unsigned tasks) {
+  return {{"tasks", static_cast<double>(tasks)}, {"duration", ctx.quick() ? 0.05 : 0.5}};
+}
+
+std::vector<setting> compute_bound_sum(const context& ctx) {
+  return {{"size", ctx.quick() ? 1e6 : 4e6}, {"intensity", ctx.quick() ? 32.0 : 64.0}};
+}
+
+const backend& concurrent(worker_kind w) {
+  for (const backend* b : backends()) {
+    const backend_traits t = b->traits();
+    if (t.worker == w && t.promises_concurrency && t.uses_thread_count) return *b;
+  }
+  throw run_error(fmt::format(
+      "this build has no backend whose workers are {}es that all run at once", to_string(w)));
+}
+
+trial& trial_of(std::vector<trial>& trials, std::string_view label) {
+  const auto it =
+      std::find_if(trials.begin(), trials.end(), [&](const trial& t) { return t.label == label; });
+  if (it == trials.end()) throw run_error(fmt::format("the trial '{}' is missing", label));
+  return *it;
+}
+
+void relate(std::vector<trial>& trials, std::string_view label, std::string_view baseline) {
+  const double base = find(trials, baseline).median_s;
+  relate_to_baseline(find(trials, label), base);
+}
+
+bool near_ideal(const record& r) {
+  // 1% below the bound is the clock's rounding; anything faster did not run the waits.
+  return r.ideal_s > 0 && r.median_s >= 0.99 * r.ideal_s && r.median_s <= timing_margin * r.ideal_s;
+}
+
+bool scales(const record& r, double ideal_speedup) {
+  return r.speedup > 0 && r.speedup >= ideal_speedup / timing_margin;
+}
+
+void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
+  const record& r = t.rec;
+  const double free_cpus = std::max(0.0, r.cores - t.other_cpus);
+  const double ideal = std::min(static_cast<double>(r.threads), free_cpus);
+  const std::string said = fmt::format("{} ran {} faster on {} workers ({})", what,
+                                       times(r.speedup), r.threads, r.backend);
+  // Half a CPU beyond one is the least over which a speedup of ideal / 2 still means something.
+  if (ideal >= 1.5)
+    return c.must(scales(r, ideal),
+                  fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin)));
+  c.cannot_show(
+      fmt::format("{}, but {} usable CPU(s), of which other processes kept {:.1f} "
+                  "busy, leave no parallel speedup to show; run it again on an idle "
+                  "machine",
+                  said, r.cores, t.other_cpus));
+}
+
+namespace {
+const record_field* field_of(const record& r, std::string_view name) {
+  const auto it = std::find_if(r.fields.begin(), r.fields.end(),
+                               [&](const record_field& f) { return f.name == name; });
+  return it == r.fields.end() ? nullptr : &*it;
+}
+template <class T>
+T value_of(const record& r, std::string_view name) {
+  const record_field* f = field_of(r, name);
+  const T* v = f == nullptr ? nullptr : std::get_if<T>(&f->value);
+  return v == nullptr ? T{} : *v;
+}
+}  // namespace
+
+std::int64_t int_field(const record& r, std::string_view name) {
+  return value_of<std::int64_t>(r, name);
+}
+bool bool_field(const record& r, std::string_view name) { return value_of<bool>(r, name); }
+double real_field(const record& r, std::string_view name) { return value_of<double>(r, name); }
+
+judgement checks::result() const {
+  verdict worst = verdict::holds;
+  for (const judgement& j : items_) worst = std::max(worst, j.result);
+  std::string reason;
+  for (const judgement& j : items_)
+    if (j.result == worst) reason += (reason.empty() ? "" : "; ") + j.reason;
+  for (const std::string& n : notes_) reason += (reason.empty() ? "" : "; ") + n;
+  return {worst, reason};
+}
+
+// ---- tables ----
+
+std::string seconds(double s) { return s > 0 ? format_duration(s) : "-"; }
+std::string times(double x) { return x > 0 ? fmt::format("{:.2f}x", x) : "-"; }
+
+table tabulate(const std::vector<trial>& trials, const std::vector<column>& columns) {
+  table t;
+  t.header.push_back("trial");
+  for (const column& c : columns) t.header.push_back(c.header);
+  for (const trial& tr : trials) {
+    std::vector<std::string> row{tr.label};
+    for (const column& c : columns) row.push_back(tr.rec.verified ? c.cell(tr.rec) : "-");
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+namespace col {
+column backend() {
+  return {"backend", [](const record& r) { return r.backend; }};
+}
+column workers() {
+  return {"workers", [](const record& r) { return std::to_string(r.workers_seen); }};
+}
+column median() {
+  return {"median", [](const record& r) { return seconds(r.median_s); }};
+}
+column ideal() {
+  return {"ideal", [](const record& r) { return seconds(r.ideal_s); }};
+}
+column speedup() {
+  return {"speedup", [](const record& r) { return times(r.speedup); }};
+}
+column bandwidth() {
+  return {"median bw", [](const record& r) {
+            return r.bandwidth_fraction > 0 ? fmt::format("{:.0f}%", 100 * r.bandwidth_fraction)
+                                            : "-";
+          }};
+}
+column field(std::string name, std::string header) {
+  return {std::move(header), [name = std::move(name)](const record& r) {
+            const record_field* f = field_of(r, name);
+            return f == nullptr ? std::string("-") : field_text(*f);
+          }};
+}
+}  // namespace col
+
+}  // namespace parlab::runner::lab

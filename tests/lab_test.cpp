@@ -1,0 +1,162 @@
+// `parlab lab`: the lesson registry, and verdicts that can fail. Each lesson is judged on
+// records made here, so that a claim broken on purpose must come back "does not hold".
+#include "runners/lab/lab.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace parlab::runner::lab {
+namespace {
+
+// A verified record of `threads` workers on a 2-CPU machine.
+record timed(unsigned threads, double median_s, double ideal_s = 0, double speedup = 0) {
+  record r;
+  r.backend = "made-up";
+  r.verified = true;
+  r.cores = 2;
+  r.threads = threads;
+  r.workers_seen = threads;
+  r.median_s = median_s;
+  r.min_s = median_s;
+  r.ideal_s = ideal_s;
+  r.speedup = speedup;
+  return r;
+}
+
+record counted(std::int64_t final_value, std::int64_t expected, bool isolated = false) {
+  record r = timed(2, 0.01);
+  r.fields = {{"final", final_value},
+              {"expected", expected},
+              {"lost_updates", isolated ? 0 : expected - final_value},
+              {"isolated", isolated},
+              {"ns_per_increment", 1.0}};
+  return r;
+}
+
+verdict judged(std::string_view lesson_name, std::vector<trial> trials) {
+  const lesson* l = find_lesson(lesson_name);
+  EXPECT_NE(l, nullptr) << lesson_name;
+  return l == nullptr ? verdict::fails : assess(*l, std::move(trials)).verdict.result;
+}
+
+TEST(lab_registry, lessons_are_unique_in_notebook_order_and_found_by_name_or_number) {
+  std::set<std::string_view> names;
+  unsigned last = 0;
+  for (const lesson* l : lessons()) {
+    EXPECT_TRUE(names.insert(l->name()).second) << l->name();
+    EXPECT_GT(l->number(), last) << l->name();
+    last = l->number();
+    EXPECT_FALSE(l->claim().empty());
+    EXPECT_EQ(find_lesson(l->name()), l);
+    EXPECT_EQ(find_lesson(std::to_string(l->number())), l);
+  }
+  for (std::string_view n : {"sequential", "threading", "multiprocessing", "cpu-vs-io", "race"})
+    EXPECT_NE(find_lesson(n), nullptr) << n;
+  for (std::string_view bad : {"", "nope", "0", "99", "7x", "-7"})
+    EXPECT_EQ(find_lesson(bad), nullptr) << bad;
+}
+
+TEST(lab_checks, the_worst_check_decides_and_only_its_texts_are_the_reason) {
+  checks all_held;
+  all_held.must(true, "a");
+  all_held.chance(true, "b");
+  all_held.note("n");
+  EXPECT_EQ(all_held.result().result, verdict::holds);
+  EXPECT_EQ(all_held.result().reason, "a; b; n");
+  checks by_chance;
+  by_chance.must(true, "a");
+  by_chance.chance(false, "b");
+  EXPECT_EQ(by_chance.result().result, verdict::not_shown);
+  EXPECT_EQ(by_chance.result().reason, "b");
+  checks broken;
+  broken.chance(false, "b");
+  broken.must(false, "a");
+  EXPECT_EQ(broken.result().result, verdict::fails);
+  EXPECT_EQ(broken.result().reason, "a");
+}
+
+std::vector<trial> sequential_trials(double at_once_s) {
+  return {{"3 waits in a row", timed(1, 0.151, 0.15)},
+          {"3 waits at once", timed(3, at_once_s, 0.05)}};
+}
+
+TEST(lab_sequential, holds_when_waits_overlap_and_not_when_they_run_in_a_row) {
+  EXPECT_EQ(judged("sequential", sequential_trials(0.051)), verdict::holds);
+  EXPECT_EQ(judged("sequential", sequential_trials(0.15)), verdict::fails);
+}
+
+TEST(lab_assess, a_failed_or_missing_measurement_is_the_verdict) {
+  std::vector<trial> trials = sequential_trials(0.051);
+  trials[1].rec.verified = false;
+  trials[1].rec.detail = "wrong result";
+  const outcome o = assess(*find_lesson("sequential"), trials);
+  EXPECT_EQ(o.verdict.result, verdict::fails);
+  EXPECT_NE(o.verdict.reason.find("3 waits at once"), std::string::npos) << o.verdict.reason;
+  trials.pop_back();
+  EXPECT_EQ(judged("sequential", trials), verdict::fails);
+}
+
+TEST(lab_multiprocessing, the_notebooks_impossible_time_does_not_hold) {
+  auto trials = [](double io_s, double sum_speedup_s, double other_cpus) {
+    return std::vector<trial>{{"3 waits, processes", timed(3, io_s, 2.0)},
+                              {"compute sum, 1 process", timed(1, 1.0)},
+                              {"compute sum, processes", timed(2, sum_speedup_s), other_cpus}};
+  };
+  EXPECT_EQ(judged("multiprocessing", trials(2.01, 0.52, 0)), verdict::holds);
+  EXPECT_EQ(judged("multiprocessing", trials(0.37, 0.52, 0)), verdict::fails);  // cannot be
+  EXPECT_EQ(judged("multiprocessing", trials(2.01, 1.1, 0)), verdict::fails);   // no speedup
+  // The same slow run while other processes held the CPUs: said, not a failure.
+  EXPECT_EQ(judged("multiprocessing", trials(2.01, 1.1, 1.5)), verdict::not_shown);
+}
+
+TEST(lab_threading, io_that_does_not_overlap_does_not_hold) {
+  auto trials = [](double io_s) {
+    return std::vector<trial>{{"io, 1 thread", timed(1, 0.2, 0.2)},
+                              {"io, threads", timed(4, io_s, 0.05)},
+                              {"compute sum, 1 thread", timed(1, 0.05)},
+                              {"compute sum, threads", timed(2, 0.05)}};
+  };
+  EXPECT_EQ(judged("threading", trials(0.051)), verdict::holds);
+  EXPECT_EQ(judged("threading", trials(0.2)), verdict::fails);
+}
+
+TEST(lab_cpu_vs_io, each_of_its_three_claims_can_fail) {
+  auto trials = [](double compute_s, double memory_fraction, double io_s) {
+    record stream = timed(2, 0.005);
+    stream.bandwidth_fraction = memory_fraction;
+    return std::vector<trial>{
+        {"compute sum, 1", timed(1, 1.0)},  {"compute sum, N", timed(2, compute_s)},
+        {"memory sum, 1", timed(1, 0.005)}, {"memory sum, N", stream},
+        {"io, 1", timed(1, 0.4, 0.4)},      {"io, 4N", timed(8, io_s, 0.05)}};
+  };
+  EXPECT_EQ(judged("cpu-vs-io", trials(0.52, 0.9, 0.051)), verdict::holds);
+  EXPECT_EQ(judged("cpu-vs-io", trials(1.1, 0.9, 0.051)), verdict::fails);
+  EXPECT_EQ(judged("cpu-vs-io", trials(0.52, 0.2, 0.051)), verdict::fails);
+  EXPECT_EQ(judged("cpu-vs-io", trials(0.52, 0.9, 0.25)), verdict::fails);  // only 1.6x: cores'
+}
+
+std::vector<trial> race_trials(std::int64_t unsafe_final, std::int64_t mutex_final,
+                               bool processes_isolated) {
+  const std::int64_t m = 1000;
+  return {{"unsafe, threads", counted(unsafe_final, m)},
+          {"mutex, threads", counted(mutex_final, m)},
+          {"atomic, threads", counted(m, m)},
+          {"sharded, threads", counted(m, m)},
+          {"unsafe, processes", counted(processes_isolated ? 0 : m, m, processes_isolated)},
+          {"atomic, processes --shared", counted(m, m)},
+          {"sharded, processes", counted(m, m)}};
+}
+
+TEST(lab_race, a_race_that_lost_nothing_is_chance_but_a_fix_that_lost_is_a_failure) {
+  EXPECT_EQ(judged("race", race_trials(600, 1000, true)), verdict::holds);
+  const outcome lucky = assess(*find_lesson("race"), race_trials(1000, 1000, true));
+  EXPECT_EQ(lucky.verdict.result, verdict::not_shown);
+  EXPECT_NE(lucky.verdict.reason.find("more increments"), std::string::npos);
+  EXPECT_EQ(judged("race", race_trials(600, 999, true)), verdict::fails);
+  EXPECT_EQ(judged("race", race_trials(600, 1000, false)), verdict::fails);
+}
+
+}  // namespace
+}  // namespace parlab::runner::lab

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `parlab lab all --quick` end to end: exit 0 (every claim that must hold held), one verdict line
+# per lesson that `lab list` names, and the same verdicts and verified records in --json FILE.
+# Usage: lab_test.sh path/to/parlab
+set -u
+parlab=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+lessons=$("$parlab" lab list | wc -l)
+[ "$lessons" -ge 5 ] || fail "lab list names $lessons lessons, expected at least 5"
+start=$(date +%s)
+"$parlab" lab all --quick --json "$tmp/lab.json" >"$tmp/out" 2>"$tmp/err"
+code=$?
+cat "$tmp/out" "$tmp/err"
+echo "lab all --quick: exit $code in $(($(date +%s) - start)) s"
+[ "$code" -eq 0 ] || fail "lab all --quick exited $code"
+# Every lesson ends with its verdict: holds, or a claim that depends on chance did not show.
+verdicts=$(grep -cE '^(holds|does not hold on this machine)' "$tmp/out")
+[ "$verdicts" -eq "$lessons" ] || fail "$verdicts verdict lines for $lessons lessons"
+[ "$(grep -c '^holds: ' "$tmp/out")" -ge 1 ] || fail "no lesson held"
+grep -qE '^does not hold on this machine: ' "$tmp/out" && fail "a claim that must hold did not"
+# The JSON document: one entry per lesson, each with its verdict and verified records.
+[ "$(grep -c '"claim": ' "$tmp/lab.json")" -eq "$lessons" ] || fail "lab.json lacks a lesson"
+grep -q '"parlab_version": ' "$tmp/lab.json" || fail "lab.json has no parlab_version"
+grep -q '"machine": {' "$tmp/lab.json" || fail "lab.json has no machine block"
+grep -q '"read_bandwidth": {' "$tmp/lab.json" || fail "lab.json has no read_bandwidth"
+grep -q '"verified": false' "$tmp/lab.json" && fail "lab.json holds a record that did not verify"
+[ "$(grep -c '"verdict": "does not hold"' "$tmp/lab.json")" -eq 0 ] || fail "a JSON verdict failed"
+echo "lab: $fails failed"
+[ "$fails" -eq 0 ]
