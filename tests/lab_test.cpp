@@ -52,7 +52,8 @@ TEST(lab_registry, lessons_are_unique_in_notebook_order_and_found_by_name_or_num
     EXPECT_EQ(find_lesson(l->name()), l);
     EXPECT_EQ(find_lesson(std::to_string(l->number())), l);
   }
-  for (std::string_view n : {"sequential", "threading", "multiprocessing", "cpu-vs-io", "race"})
+  for (std::string_view n :
+       {"sequential", "processes", "gil", "threading", "multiprocessing", "cpu-vs-io", "race"})
     EXPECT_NE(find_lesson(n), nullptr) << n;
   for (std::string_view bad : {"", "nope", "0", "99", "7x", "-7"})
     EXPECT_EQ(find_lesson(bad), nullptr) << bad;
@@ -156,6 +157,49 @@ TEST(lab_race, a_race_that_lost_nothing_is_chance_but_a_fix_that_lost_is_a_failu
   EXPECT_NE(lucky.verdict.reason.find("more increments"), std::string::npos);
   EXPECT_EQ(judged("race", race_trials(600, 999, true)), verdict::fails);
   EXPECT_EQ(judged("race", race_trials(600, 1000, false)), verdict::fails);
+}
+
+record gil_record(unsigned threads, double median_s, const char* gil) {
+  record r = timed(threads, median_s);
+  r.fields = {{"gil", std::string(gil)}, {"gil_switches", 10.0}, {"gil_wait_s", 0.01}};
+  return r;
+}
+
+// threads_s: the compute-bound sum on 2 threads under the GIL (1 thread takes 0.1 s);
+// locked_s: on 2 processes under it (without it they take 0.05 s).
+std::vector<trial> gil_trials(double threads_s, double locked_s, const char* process_gil) {
+  record io1 = gil_record(1, 0.15, "held"), io3 = gil_record(3, 0.05, "held");
+  io1.ideal_s = 0.15;
+  io3.ideal_s = 0.05;
+  return {{"compute sum, no GIL", timed(1, 0.1)},
+          {"compute sum, 1 thread, GIL", gil_record(1, 0.1, "held")},
+          {"compute sum, threads, GIL", gil_record(2, threads_s, "held")},
+          {"compute sum, processes, no GIL", timed(2, 0.05)},
+          {"compute sum, processes, GIL", gil_record(2, locked_s, process_gil)},
+          {"3 waits, 1 thread, GIL", io1},
+          {"3 waits, 3 threads, GIL", io3}};
+}
+
+TEST(lab_gil, threads_that_beat_the_lock_or_processes_that_share_it_do_not_hold) {
+  EXPECT_EQ(judged("gil", gil_trials(0.1, 0.05, "per-process")), verdict::holds);
+  EXPECT_EQ(judged("gil", gil_trials(0.05, 0.05, "per-process")), verdict::fails);  // 2x: no lock
+  EXPECT_EQ(judged("gil", gil_trials(0.1, 0.1, "held")), verdict::fails);  // processes held it
+}
+
+std::vector<trial> processes_trials(double thread_us, double process_us, bool isolated) {
+  record t = timed(4, 1e-4), p = timed(4, 1e-3);
+  t.fields = {{"spawn_us_per_worker", thread_us}};
+  p.fields = {{"spawn_us_per_worker", process_us}};
+  return {{"start a thread", t},
+          {"start a process", p},
+          {"atomic counter, threads", counted(1000, 1000)},
+          {"atomic counter, processes", counted(isolated ? 0 : 1000, 1000, isolated)}};
+}
+
+TEST(lab_processes, cheap_processes_or_shared_ones_do_not_hold) {
+  EXPECT_EQ(judged("processes", processes_trials(25, 150, true)), verdict::holds);
+  EXPECT_EQ(judged("processes", processes_trials(150, 25, true)), verdict::fails);
+  EXPECT_EQ(judged("processes", processes_trials(25, 150, false)), verdict::fails);
 }
 
 }  // namespace

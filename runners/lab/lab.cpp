@@ -129,8 +129,9 @@ const kernel& context::prepare(const experiment& e, std::string& params_text) {
   return *kernel_->k;
 }
 
-trial context::measure(const experiment& e) {
+trial context::measure(const experiment& e, double gil_interval_s) {
   measure_options m;
+  m.gil_interval_s = gil_interval_s;
   m.reps = quick_ ? 3 : 5;
   m.warmup = 1;
   m.run.threads = e.threads;
@@ -267,6 +268,9 @@ std::int64_t int_field(const record& r, std::string_view name) {
 }
 bool bool_field(const record& r, std::string_view name) { return value_of<bool>(r, name); }
 double real_field(const record& r, std::string_view name) { return value_of<double>(r, name); }
+std::string text_field(const record& r, std::string_view name) {
+  return value_of<std::string>(r, name);
+}
 
 judgement checks::result() const {
   verdict worst = verdict::holds;

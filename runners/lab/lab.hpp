@@ -74,7 +74,8 @@ class context {
   [[nodiscard]] bool quick() const { return quick_; }
   [[nodiscard]] unsigned cores() const { return cores_; }
   // Never throws: a failure is a record with verified false, as measure() makes it.
-  trial measure(const experiment& e);
+  // gil_interval_s > 0 runs it under the emulated GIL (--gil) with that switch interval.
+  trial measure(const experiment& e, double gil_interval_s = 0);
   // Probes on the first call (about a second); 0 when the probe failed.
   double read_bandwidth_gbs();
   // {"gbs", "bytes", "threads"} once probed, else null: the machine block carries it.
@@ -144,6 +145,7 @@ bool scales(const record& r, double ideal_speedup);
 std::int64_t int_field(const record& r, std::string_view name);
 bool bool_field(const record& r, std::string_view name);
 double real_field(const record& r, std::string_view name);
+std::string text_field(const record& r, std::string_view name);
 
 // Builds a verdict from checks: the reason is every check's text when all held, else only the
 // texts of those that did not (the worst decides the verdict).
