@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <ctime>
@@ -344,7 +345,7 @@ constexpr bool forks_children = std::is_same_v<Impl, raw_fork> || std::is_same_v
 
 // One call over poisoned slots: a worker that wrote nothing leaves a sum that fails the check.
 template <class Impl>
-std::uint64_t call(Impl& impl) {
+auto call(Impl& impl) {
   poison_slots(impl.slots());
   return impl();
 }
@@ -433,6 +434,82 @@ void run_fork_waits(benchmark::State& state, unsigned workers, std::int64_t wait
   }
 }
 
+// spawn's yardstick, the price of a worker by hand: N workers started and finished per call
+// with nothing to do but write their id. Threads: N - 1 std::jthreads plus the caller as worker
+// 0, the engine's threads backend's count; fork: N children, each _exit()ing once its id is
+// written. Nothing else is kept or paid, so that per worker compares the engine's spawn with
+// the bare system calls.
+class spawn_threads {
+ public:
+  explicit spawn_threads(unsigned workers) : ran_(workers) {}
+  void operator()() {
+    std::vector<std::jthread> pool;
+    pool.reserve(ran_.size() - 1);
+    for (std::size_t w = 1; w < ran_.size(); ++w)
+      pool.emplace_back([this, w] { ran_[w] = {1, this_thread_id()}; });
+    ran_[0] = {1, this_thread_id()};
+  }  // joins every thread
+  std::span<slot> slots() { return ran_; }
+
+ private:
+  std::vector<slot> ran_;
+};
+
+class spawn_fork {
+ public:
+  explicit spawn_fork(unsigned workers) : workers_(workers), shared_(workers * sizeof(slot)) {}
+  void operator()() {
+    std::vector<pid_t> pids;
+    pids.reserve(workers_);
+    const std::span<slot> ran = slots();
+    for (unsigned w = 0; w < workers_; ++w)
+      pids.push_back(fork_child([&, w] { ran[w] = {1, static_cast<std::uint64_t>(getpid())}; }));
+    must_reap_all(pids);
+  }
+  std::span<slot> slots() { return shared_.slots(workers_); }
+
+ private:
+  unsigned workers_;
+  shared_block shared_;
+};
+
+// The engine's spawn benchmark frees the baselines' array first (a fork copies the page tables
+// of all the parent holds): so does this one, so that both fork from the same parent.
+template <class Impl>
+void run_spawn(benchmark::State& state, prepared& store, unsigned workers) {
+  try {
+    store.data.release();
+    Impl impl(workers);
+    call(impl);  // untimed warm-up, as for the engine
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) call(impl);
+    const std::chrono::duration<double> loop = std::chrono::steady_clock::now() - start;
+    const unsigned seen = distinct_ids(impl.slots());
+    if (seen != workers || total(impl.slots()) != workers) {
+      state.SkipWithError(
+          ("only " + std::to_string(seen) + " of " + std::to_string(workers) + " workers ran")
+              .c_str());
+      return;
+    }
+    state.counters["threads"] = workers;
+    state.counters["workers_seen"] = seen;
+    state.counters["spawn_us_per_worker"] =
+        loop.count() * 1e6 / static_cast<double>(state.iterations()) / seen;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class Impl>
+void add_spawn(const char* impl, unsigned workers, unsigned round, prepared& store) {
+  const std::string name = std::string("baseline_spawn/") + impl;
+  configure(benchmark::RegisterBenchmark(name.c_str(),
+                                         [workers, &store](benchmark::State& state) {
+                                           run_spawn<Impl>(state, store, workers);
+                                         }),
+            {"round", "threads"}, {round, workers});
+}
+
 }  // namespace
 
 std::span<const std::string_view> baseline_names() {
@@ -462,6 +539,17 @@ bool register_baseline(std::string_view impl, std::size_t n, unsigned round, uns
     add<raw_fork>("fork", n, round, threads, store);
   else if (impl == "procpool")
     add<proc_pool>("procpool", n, round, threads, store);
+  else
+    return false;
+  return true;
+}
+
+bool register_spawn_baseline(std::string_view impl, unsigned workers, unsigned round,
+                             prepared& store) {
+  if (impl == "threads")
+    add_spawn<spawn_threads>("threads", workers, round, store);
+  else if (impl == "fork")
+    add_spawn<spawn_fork>("fork", workers, round, store);
   else
     return false;
   return true;

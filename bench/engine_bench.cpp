@@ -1,15 +1,20 @@
 // The engine's side of the suite: any kernel on any backend, through the public API only.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bench/grid.hpp"
 #include "bench/suite.hpp"
 #include "parlab/kernel.hpp"
+#include "runners/gil.hpp"
 #include "runners/measure.hpp"
 
 namespace parlab::bench {
@@ -36,12 +41,37 @@ unsigned run_once(const backend& b, const reduce_task& task, const run_options& 
   return b.run(task, options, result.data()).workers_seen;
 }
 
+// The kernel's own record fields (spawn_us_per_worker, lost_updates ...) as counters, the
+// numbers among them: the mechanism the runner's reporters use, so a kernel added later needs
+// nothing here. The loop's mean stands in for the runner's median.
+void set_kernel_counters(benchmark::State& state, const kernel& k, const void* result,
+                         const run_summary& runs) {
+  for (const record_field& f : k.record_fields(result, runs)) {
+    if (const auto* d = std::get_if<double>(&f.value)) state.counters[f.name] = *d;
+    if (const auto* i = std::get_if<std::int64_t>(&f.value))
+      state.counters[f.name] = static_cast<double>(*i);
+  }
+}
+
+// As the runner's record says it (runners/measure.cpp), per timed run: gil_held 1 when chunks
+// ran under this process's lock, 0 when none did (processes, each with a copy of the lock).
+void set_gil_counters(benchmark::State& state, const runner::emulated_gil& gil) {
+  const runner::emulated_gil::stats s = gil.totals();
+  const auto runs = static_cast<double>(state.iterations());
+  state.counters["gil_held"] = s.chunks > 0 ? 1 : 0;
+  state.counters["gil_switches"] = static_cast<double>(s.switches) / runs;
+  state.counters["gil_wait_s"] = s.waited_s / runs;
+}
+
 // `name` is the benchmark's, without the timer suffix: the settle step reports it.
 void run_engine(benchmark::State& state, const engine_case& c, const backend& b, unsigned threads,
                 prepared& store, const std::string& name) {
   try {
     if (!c.beside_baselines) store.data.release();
-    const auto [k, task] = store.kernels.get(*c.kernel, c.values);
+    const auto [k, plain_task] = store.kernels.get(*c.kernel, c.values);
+    std::optional<runner::emulated_gil> gil;
+    if (c.gil_interval.count() > 0) gil.emplace(c.gil_interval);
+    const reduce_task task = gil ? gil->holding(plain_task) : plain_task;
     store.settle_if_freed(name);
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> buffer(task.partial_size / sizeof(std::max_align_t) + 1);
@@ -50,16 +80,22 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
     // One untimed run first, as `parlab run --warmup 1` does: Google Benchmark 1.7.1 has no
     // warm-up, and a first run pays page faults, lazy runtime start-up and pool creation.
     unsigned seen = run_once(b, task, options, result);
+    if (gil) gil->reset_totals();
+    const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) {
       seen = run_once(b, task, options, result);
       benchmark::ClobberMemory();
     }
+    const std::chrono::duration<double> loop = std::chrono::steady_clock::now() - start;
     // Checked after the loop, not in it: verification of a large sum costs as much as a run.
     if (const verdict v = k.verify(result.data()); !v.ok) {
       state.SkipWithError(("wrong result: " + v.detail).c_str());
       return;
     }
     set_counters(state, k, threads, seen);
+    set_kernel_counters(state, k, result.data(),
+                        {loop.count() / static_cast<double>(state.iterations()), seen});
+    if (gil) set_gil_counters(state, *gil);
     store.add_settle_counters(name, state);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());

@@ -6,12 +6,16 @@
 //                  freeing gigabytes, and report it (bench/settle.hpp)
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bench/grid.hpp"
 #include "bench/settle.hpp"
@@ -20,6 +24,9 @@
 
 namespace parlab::bench {
 namespace {
+
+// CPython's default switch interval (sys.getswitchinterval()), as `--gil` uses by default.
+constexpr std::chrono::milliseconds gil_switch_interval{5};
 
 // A backend that ignores the thread count (seq): measuring it at 2, 4 ... would repeat one number.
 bool runs_at(const backend& b, unsigned threads) {
@@ -69,6 +76,67 @@ void register_compute(const grid& g, prepared& store) {
   }
 }
 
+// The process backends, or the others: the suite forks before the thread pools grow (below).
+std::vector<const backend*> backends_of(bool processes) {
+  std::vector<const backend*> out;
+  for (const backend* b : backends())
+    if ((b->traits().worker == worker_kind::process) == processes) out.push_back(b);
+  return out;
+}
+
+// Lesson 2's claim, the price of a worker beside the same started and finished by hand, each
+// pair back to back: at 2 and 8 workers (the points) and over the thread grid. The
+// process backends first, for the reason given for io below.
+void register_spawn(const grid& g, prepared& store) {
+  std::vector<unsigned> counts = thread_counts(g.cores);
+  counts.insert(counts.end(), {2, 8});
+  std::ranges::sort(counts);
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  for (const bool processes : {true, false})
+    for (unsigned round = 0; round < g.rounds; ++round) {
+      const engine_case c = make_case("spawn", "spawn", {}, {"round"}, {round});
+      for (unsigned t : counts)
+        for (const backend* b : backends_of(processes)) {
+          if (!runs_at(*b, t)) continue;
+          register_spawn_baseline(own_baseline(*b), t, round, store);  // where one exists
+          register_engine(c, *b, t, store);
+        }
+    }
+}
+
+// Lesson 3's claims: the compute-bound sum with and without the emulated GIL at 1 and 2
+// workers, back to back, and 3 waits of 100 ms under it on 1 and 3. Only on backends that
+// promise concurrency (a claim about 2 workers needs 2 running), and io only where workers
+// share the caller's memory: processes hold a lock each, which the sum already shows. The sums
+// of a round before its waits: the kernel is prepared again whenever it changes.
+void register_gil(const grid& g, prepared& store) {
+  param_values sum_v, io_v;
+  sum_v.set("size", static_cast<double>(g.compute_size));
+  sum_v.set("intensity", g.intensity);
+  io_v.set("tasks", 3);
+  io_v.set("duration", 0.1);
+  const auto size = static_cast<std::int64_t>(g.compute_size);
+  for (unsigned round = 0; round < g.rounds; ++round) {
+    engine_case plain = make_case("sum_nogil", "sum", sum_v, {"size", "intensity", "round"},
+                                  {size, g.intensity, round});
+    engine_case held = plain;
+    held.family = "sum_gil";
+    held.gil_interval = gil_switch_interval;
+    engine_case io =
+        make_case("io_gil", "io", io_v, {"tasks", "duration_ms", "round"}, {3, 100, round});
+    io.gil_interval = gil_switch_interval;
+    for (const backend* b : backends())
+      if (b->traits().promises_concurrency)
+        for (unsigned t : {1U, 2U}) {
+          register_engine(plain, *b, t, store);
+          register_engine(held, *b, t, store);
+        }
+    for (const backend* b : backends())
+      if (b->traits().promises_concurrency && b->traits().shares_memory)
+        for (unsigned t : {1U, 3U}) register_engine(io, *b, t, store);
+  }
+}
+
 // The io target, 32 waits of 100 ms on 32 workers, in every round; over the thread grid
 // the waits are 10 ms, because one worker takes 32 of them in a row.
 void register_io(const grid& g, prepared& store) {
@@ -88,8 +156,8 @@ void register_io(const grid& g, prepared& store) {
   for (const bool processes : {true, false}) {
     for (unsigned round = 0; round < g.rounds; ++round) {
       if (processes) register_io_baseline(g.io_workers, 100, round);
-      for (const backend* b : backends())
-        if ((b->traits().worker == worker_kind::process) == processes && runs_at(*b, g.io_workers))
+      for (const backend* b : backends_of(processes))
+        if (runs_at(*b, g.io_workers))
           register_engine(io_case(100, round), *b, g.io_workers, store);
     }
   }
@@ -98,7 +166,7 @@ void register_io(const grid& g, prepared& store) {
 // A kernel added later is measured with its defaults over the thread grid, with no code here.
 void register_other_kernels(const grid& g, prepared& store) {
   for (const kernel_entry& k : parlab::kernels()) {
-    if (k.name == "sum" || k.name == "io") continue;
+    if (k.name == "sum" || k.name == "io" || k.name == "spawn") continue;  // registered above
     const engine_case c = make_case(std::string(k.name), k.name, {}, {"round"}, {0});
     for (unsigned t : thread_counts(g.cores))
       for (const backend* b : backends())
@@ -111,6 +179,9 @@ void register_suite(const grid& g, prepared& store) {
     for (unsigned round = 0; round < g.rounds; ++round)
       for (unsigned t : thread_counts(g.cores)) register_sum_point(n, round, t, store);
   register_compute(g, store);
+  // Before io: its 32 workers grow tbb's and omp's pools to 32, and a fork copies their stacks.
+  register_spawn(g, store);
+  register_gil(g, store);
   register_io(g, store);
   register_other_kernels(g, store);
 }
@@ -167,6 +238,22 @@ void add_machine_context() {
   benchmark::AddCustomContext("parlab_thp_defrag", defrag.empty() ? "unknown" : defrag);
 }
 
+// The backends as they declare themselves (backend_traits), for the summary: it pairs each
+// with its own baseline and judges each target by what the backend is, never by its name.
+void add_backends_context() {
+  runner::json list = runner::json::array();
+  for (const backend* b : backends()) {
+    const backend_traits t = b->traits();
+    list.push_back({{"name", b->name()},
+                    {"baseline", t.baseline},
+                    {"worker", to_string(t.worker)},
+                    {"uses_thread_count", t.uses_thread_count},
+                    {"shares_memory", t.shares_memory},
+                    {"promises_concurrency", t.promises_concurrency}});
+  }
+  benchmark::AddCustomContext("parlab_backends", list.dump());
+}
+
 }  // namespace
 }  // namespace parlab::bench
 
@@ -186,6 +273,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   add_machine_context();
+  add_backends_context();
   // Both outlive every benchmark: they are destroyed after RunSpecifiedBenchmarks returns.
   prepared store;
   store.cores = g.cores;

@@ -3,6 +3,7 @@
 // hand-written baselines and the bandwidth probe for one (size, threads) run back to back:
 // bandwidth here moves by tens of percent from minute to minute, and only ratios taken close
 // together in time mean anything.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -28,6 +29,9 @@ struct engine_case {
   // Only the memory-bound sum is measured beside the baselines' array; other cases free it,
   // since per-run fork copies the page tables of everything the parent holds.
   bool beside_baselines = false;
+  // Above zero: every chunk runs under an emulated GIL with this switch interval (--gil,
+  // runners/gil.hpp), applied to the task as the runner applies it.
+  std::chrono::nanoseconds gil_interval{0};
 };
 
 // "<family>/<backend>/<args>/threads:T/real_time": the kernel prepared once, run on the
@@ -47,6 +51,13 @@ std::string_view own_baseline(const backend& b);
 // "baseline_io/fork/tasks:W/duration_ms:D/round:R/threads:W/real_time": W children forked per
 // call, each waiting D ms, by hand: the floor fork() sets for io on the fork backend.
 void register_io_baseline(unsigned workers, int duration_ms, unsigned round);
+
+// "baseline_spawn/<threads|fork>/round:R/threads:W/real_time": W workers started and finished
+// by hand per call with an empty body (threads: W - 1 std::threads plus the caller), reporting
+// spawn_us_per_worker over the workers it saw: the yardstick of the spawn kernel. false when
+// `impl` has no such loop.
+bool register_spawn_baseline(std::string_view impl, unsigned workers, unsigned round,
+                             prepared& store);
 
 // "bandwidth_probe/size:N/round:R/threads:T/real_time": a pure load stream over the same array.
 void register_probe(std::size_t n, unsigned round, unsigned threads, iota_cache& data);

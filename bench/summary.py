@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Summarise parlab_bench's Google Benchmark JSON: the engine against hand-written baselines and
-against the read-bandwidth probe, and the performance targets of issue 4, met or missed.
+against the read-bandwidth probe, and the performance targets of issues 4 and 10, met or missed.
 
 Ratios are taken within one round (the engine, the baselines and the probe of one point run back
 to back, seconds apart) and the median over rounds is shown: on a shared machine bandwidth moves
@@ -15,10 +15,6 @@ import statistics
 from collections import defaultdict
 
 UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-# The hand-written loop each backend is compared with for its own per-call overhead.
-OWN_BASELINE = {"seq": "plain", "threads": "threads", "tbb": "tbb", "omp": "omp",
-                "fork": "fork", "forkpool": "procpool"}
-ORDER = ["seq", "threads", "tbb", "omp", "fork", "forkpool"]
 SMALL = 100_000  # 1e3..1e5: where per-call overhead shows
 
 
@@ -73,10 +69,36 @@ def spread(v):
     return f"{v[0]:.2f} [{v[1]:.2f}-{v[2]:.2f}]" if v else "-"
 
 
+def backend_traits(context):
+    """{name: traits} in registry order, as parlab_bench wrote them (parlab_backends: each
+    backend's name, baseline, worker, uses_thread_count, shares_memory, promises_concurrency);
+    None when the run recorded none."""
+    try:
+        return {b["name"]: b for b in json.loads(context["parlab_backends"])}
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 class Suite:
     def __init__(self, context, times, counters):
         self.context, self.times, self.counters = context, times, counters
         self.llc = last_level_cache(context)
+        self.traits = backend_traits(context)
+
+    def trait(self, b, key, default=None):
+        return (self.traits or {}).get(b, {}).get(key, default)
+
+    def own(self, b):
+        """The hand-written loop backend b is compared with for its own overhead; "" if none."""
+        return self.trait(b, "baseline", "")
+
+    def of_worker(self, worker):
+        return [b for b in self.traits or {} if self.trait(b, "worker") == worker]
+
+    def reference(self):
+        """The backend that ignores the thread count (seq): the one-worker reference."""
+        return next((b for b in self.traits or {} if not self.trait(b, "uses_thread_count", True)),
+                    None)
 
     def t(self, family, impl, size, rnd, threads):
         return self.times.get((family, impl, size, rnd, threads))
@@ -87,8 +109,8 @@ class Suite:
                        all(k[pos[m]] == v for m, v in match.items())})
 
     def backends(self, family):
-        found = self.values(family, 1)
-        return sorted(found, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
+        found, order = self.values(family, 1), list(self.traits or {})
+        return sorted(found, key=lambda b: (order.index(b) if b in order else len(order), b))
 
     def best_impl(self, size, threads):
         """The baseline with the best median time over rounds. Chosen once, not per round: the
@@ -151,6 +173,10 @@ def header(s, out):
     out.append(f"  machine: {c.get('parlab_cpu_model', '?')}, {c.get('parlab_usable_cpus', '?')} "
                f"usable CPUs, {llc}, THP {c.get('parlab_transparent_hugepages', '?')}"
                f" (defrag {c.get('parlab_thp_defrag', '?')})")
+    if s.traits is None:
+        out.append("  no backend traits in the run's context (parlab_backends): backends are not "
+                   "paired with their own baselines, and no target that depends on what a backend "
+                   "is (its worker kind, its own baseline) is judged")
     if s.llc is None:
         out.append("  no last-level cache size in the run's machine block (parlab_topology): sizes "
                    "above 1e5 are not classed LLC or DRAM, and the DRAM targets are not judged")
@@ -197,7 +223,7 @@ def vs_own(s, out):
         " omp: reduction(+:s); fork: fork() per call; forkpool: a pool of processes forked once\n"
         " by hand (procpool); every fork child inherits one array, the one it reads)",
         lambda b, n, t: s.per_round("sum", n, t, lambda r: ratio(
-            s.t("sum", b, n, r, t), s.t("baseline_sum", OWN_BASELINE.get(b, ""), n, r, t))), out)
+            s.t("sum", b, n, r, t), s.t("baseline_sum", s.own(b), n, r, t))), out)
 
 
 def headline(s, out):
@@ -254,22 +280,22 @@ def huge_pages(s, out):
 
 
 def compute_efficiency(s, out):
-    sizes = s.values("sum_compute", 2)
-    if not sizes or 2 not in s.values("sum_compute", 4):
+    sizes, ref = s.values("sum_compute", 2), s.reference()
+    if not sizes or 2 not in s.values("sum_compute", 4) or ref is None:
         return {}
     n = sizes[0]
     intensity = next(c["args"].get("intensity") for k, c in s.counters.items()
                      if k[0] == "sum_compute")
     out.append(f"Compute-bound sum (size {fmt_size(n)}, intensity {intensity}): parallel efficiency"
-               f" at 2 threads = T(seq, 1) / (2 T(backend, 2)), target >= 0.95")
+               f" at 2 threads = T({ref}, 1) / (2 T(backend, 2)), target >= 0.95")
     out.append(f"{'':<12}{'per round: median [min-max]':<30}{'best of rounds':>14}")
     res = {}
     for b in s.backends("sum_compute"):
-        if b == "seq":
+        if b == ref:
             continue
         res[b] = s.per_round("sum_compute", n, 2, lambda r: ratio(
-            s.t("sum_compute", "seq", n, r, 1), 2 * (s.t("sum_compute", b, n, r, 2) or 0)))
-        best = ratio(s.best_of("sum_compute", "seq", n, 1),
+            s.t("sum_compute", ref, n, r, 1), 2 * (s.t("sum_compute", b, n, r, 2) or 0)))
+        best = ratio(s.best_of("sum_compute", ref, n, 1),
                      2 * (s.best_of("sum_compute", b, n, 2) or 0))
         out.append(f"  {b:<10}{spread(res[b]):<30}{best if best else 0:>14.2f}")
     out.append("")
@@ -307,11 +333,145 @@ def io_efficiency(s, out):
     return res
 
 
+def per_worker_us(s, family, impl, rnd, threads):
+    """A spawn run's time per worker: its spawn_us_per_worker counter, or time / workers seen."""
+    c = s.counters.get((family, impl, 0, rnd, threads))
+    if not c:
+        return None
+    if "spawn_us_per_worker" in c:
+        return c["spawn_us_per_worker"]
+    t, seen = s.t(family, impl, 0, rnd, threads), c.get("workers_seen")
+    return t * 1e6 / seen if t and seen else None
+
+
+def workers_seen(s, family, impl, threads):
+    seen = sorted({c.get("workers_seen") for k, c in s.counters.items()
+                   if k[:2] == (family, impl) and k[4] == threads and "workers_seen" in c})
+    return "/".join(f"{v:g}" for v in seen) or "-"
+
+
+def spawn_costs(s, out):
+    """The price of a worker on each backend, beside the hand-written loop of the same kind (its
+    own baseline) in the same round. Returns {(backend, workers): (median, min, max) ratio}."""
+    if not s.values("spawn", 1):
+        return {}
+    out.append("spawn: the price of a worker, us per worker = run time / workers seen (threads: "
+               "N - 1 std::threads plus the caller as worker 0, by hand too), median [min-max] "
+               "over rounds; target engine / by hand <= 1.3 at 2 and 8 workers")
+    out.append(f"{'backend@threads':<18}{'engine us':>22}{'seen':>6}   {'by hand':<10}"
+               f"{'us':>20}{'seen':>6}   {'engine / by hand':<20}")
+    res = {}
+    for b in s.backends("spawn"):
+        own = s.own(b) if s.own(b) in s.values("baseline_spawn", 1) else ""
+        for t in s.values("spawn", 4, impl=b):
+            eng = s.per_round("spawn", 0, t, lambda r: per_worker_us(s, "spawn", b, r, t))
+            line = f"{b + '@' + str(t):<18}{spread(eng):>22}{workers_seen(s, 'spawn', b, t):>6}"
+            if own:
+                hand = s.per_round("spawn", 0, t, lambda r: per_worker_us(s, "baseline_spawn", own, r, t))
+                res[(b, t)] = s.per_round("spawn", 0, t, lambda r: ratio(
+                    per_worker_us(s, "spawn", b, r, t), per_worker_us(s, "baseline_spawn", own, r, t)))
+                line += (f"   {own:<10}{spread(hand):>20}{workers_seen(s, 'baseline_spawn', own, t):>6}"
+                         f"   {spread(res[(b, t)]):<20}")
+            out.append(line)
+    out.append("")
+    return res
+
+
+def gil_ratio(s, family, b, n, r, fast, slow=None, fast_family=None):
+    """T(slow) / T(fast) within round r: a gain across worker counts, or a cost across families."""
+    return ratio(s.t(family, b, n, r, slow), s.t(fast_family or family, b, n, r, fast))
+
+
+def gil_sum(s, out):
+    """The compute-bound sum with and without the emulated GIL, at 1 and 2 workers, per round."""
+    sizes = s.values("sum_gil", 2)
+    if not sizes:
+        return {}
+    n = sizes[0]
+    out.append(f"The emulated GIL (--gil), compute-bound sum of {fmt_size(n)}: ms per run, gain = "
+               "T(1 worker) / T(2 workers) in the same round, median [min-max] over rounds")
+    out.append(f"{'backend':<10}{'gil':<12}" + "".join(f"{h:>11}" for h in (
+        "free@1", "gil@1", "free@2", "gil@2")) + f"   {'gain free':<19}{'gain gil':<19}"
+        f"{'gil / free gain':<19}{'gil@1 / free@1':<19}")
+    res = {}
+    for b in s.backends("sum_gil"):
+        ms = [s.per_round(f, n, t, lambda r: 1e3 * (s.t(f, b, n, r, t) or 0) or None)
+              for t in (1, 2) for f in ("sum_nogil", "sum_gil")]
+        free = s.per_round("sum_nogil", n, 2, lambda r: gil_ratio(s, "sum_nogil", b, n, r, 2, 1))
+        held = s.per_round("sum_gil", n, 2, lambda r: gil_ratio(s, "sum_gil", b, n, r, 2, 1))
+        kept = s.per_round("sum_gil", n, 2, lambda r: ratio(
+            gil_ratio(s, "sum_gil", b, n, r, 2, 1), gil_ratio(s, "sum_nogil", b, n, r, 2, 1)))
+        cost = s.per_round("sum_gil", n, 1, lambda r: gil_ratio(s, "sum_gil", b, n, r, 1, 1, "sum_nogil"))
+        gil = {1: "held", 0: "per-process"}.get(next((c.get("gil_held") for k, c in s.counters.items()
+                                                     if k[:2] == ("sum_gil", b)), None), "?")
+        res[b] = {"gain": held, "kept": kept, "cost": cost, "free": free}
+        out.append(f"{b:<10}{gil:<12}" + "".join(cell(v, 11) for v in ms) +
+                   "".join(f"   {spread(v):<16}" for v in (free, held, kept, cost)))
+    out.append("")
+    return res
+
+
+def gil_io(s, out):
+    """3 waits under the emulated GIL on 1 and on 3 workers: the lock is let go while waiting."""
+    tasks = s.values("io_gil", 2)
+    if not tasks:
+        return {}
+    n = tasks[0]
+    out.append(f"The emulated GIL and io: {n} waits under --gil, ms per run, speedup = T(1) / T({n})"
+               " in the same round")
+    out.append(f"{'backend':<10}{'@1':>11}{f'@{n}':>11}   speedup")
+    res = {}
+    for b in s.backends("io_gil"):
+        ms = [s.per_round("io_gil", n, t, lambda r: 1e3 * (s.t("io_gil", b, n, r, t) or 0) or None)
+              for t in (1, n)]
+        res[b] = s.per_round("io_gil", n, n, lambda r: gil_ratio(s, "io_gil", b, n, r, n, 1))
+        out.append(f"{b:<10}" + "".join(cell(v, 11) for v in ms) + f"   {spread(res[b])}")
+    out.append("")
+    return res, n
+
+
+def lesson_targets(s, spawn, gil, io, out):
+    """Issue 10's claims, judged on what each backend declares (shares_memory), not its name."""
+    lines = []
+    for (b, t), v in spawn.items():
+        if t in (2, 8):
+            lines.append(check(f"spawn {b}@{t} per worker / by hand ({s.own(b)})", med(v), 1.3,
+                               higher=False))
+    for b, v in gil.items():
+        if s.traits is None:
+            continue
+        # With no second core free, 2 workers gain nothing either way, and both GIL claims about
+        # the sum hold or fail without being tested.
+        untested = (f"; without --gil 2 workers gained only {med(v['free']):.2f} here: no "
+                    "second core was free, so this does not test the claim"
+                    if med(v["free"]) and med(v["free"]) < 1.5 else "")
+        if s.trait(b, "shares_memory"):
+            lines.append(check(f"--gil sum, {b}: 2 workers gain over 1", med(v["gain"]), 1.1,
+                               higher=False) + untested)
+            lines.append(check(f"--gil sum, {b}: cost at 1 worker, T(gil) / T(free)", med(v["cost"]),
+                               1.05, higher=False))
+        else:
+            lines.append(check(f"--gil sum, {b}: 2 workers' gain under --gil / without",
+                               med(v["kept"]), 0.9) + untested)
+    io_res, n = io if io else ({}, 0)
+    for b, v in io_res.items():
+        lines.append(check(f"--gil io, {b}: {n} waits on {n} workers, speedup over 1", med(v), 2.7))
+    if lines:
+        out.append("Targets (issue 10: the price of a worker, the emulated GIL), each the median "
+                   "over rounds")
+        out += lines
+        out.append("")
+
+
 def seq_vs_plain(s, out):
+    """The one-worker reference backend (seq) against its own loop (plain), by size."""
+    ref = s.reference()
+    if ref is None:
+        return {}
     res = {}
     for n in s.values("sum", 2):
-        res[n] = s.per_round("sum", n, 1, lambda r: ratio(s.t("baseline_sum", "plain", n, r, 1),
-                                                          s.t("sum", "seq", n, r, 1)))
+        res[n] = s.per_round("sum", n, 1, lambda r: ratio(s.t("baseline_sum", s.own(ref), n, r, 1),
+                                                          s.t("sum", ref, n, r, 1)))
     return res
 
 
@@ -326,11 +486,13 @@ def check(label, value, target, higher=True):
 def noise_note(s, n):
     """How much the plain loop itself moved between rounds at size n: the floor under any
     seq / plain ratio (both run the same multiversioned loop)."""
-    ts = [s.t("baseline_sum", "plain", n, r, 1) for r in s.values("baseline_sum", 3, size=n, threads=1)]
+    ref = s.reference()
+    plain = s.own(ref)
+    ts = [s.t("baseline_sum", plain, n, r, 1) for r in s.values("baseline_sum", 3, size=n, threads=1)]
     ts = [t for t in ts if t]
     if len(ts) < 2:
         return ""
-    best = ratio(s.best_of("baseline_sum", "plain", n, 1), s.best_of("sum", "seq", n, 1))
+    best = ratio(s.best_of("baseline_sum", plain, n, 1), s.best_of("sum", ref, n, 1))
     return (f"; best of rounds {best:.3f}; the plain loop itself varied {max(ts) / min(ts) - 1:.0%}"
             " across rounds there")
 
@@ -338,11 +500,11 @@ def noise_note(s, n):
 def targets(s, hl, hl_size, own, compute, io, seq, out):
     lines = []
     where = f"memory-bound {fmt_size(hl_size)} all cores" if hl_size else "memory-bound all cores"
-    for b in ["threads", "tbb", "omp"]:
+    for b in s.of_worker("thread"):
         base, probe = hl.get(b, (None, None))
         lines.append(check(f"{where}, {b} / best baseline", med(base), 0.95))
         lines.append(check(f"{where}, {b} / bandwidth probe", med(probe), 0.90))
-    for b in ["fork", "forkpool"]:
+    for b in s.of_worker("process"):
         if b in hl:
             lines.append(check(f"{where}, {b} / best baseline", med(hl[b][0]), 0.90))
     worst_seq = min(((med(v), n) for n, v in seq.items() if v), default=None)
@@ -358,16 +520,16 @@ def targets(s, hl, hl_size, own, compute, io, seq, out):
         small = [(med(v), n) for n, v in by_size.items() if n <= SMALL and v]
         if small:
             worst = max(small)
-            out.append(check(f"per-call overhead {b}@{t} / own baseline ({OWN_BASELINE.get(b)}), "
+            out.append(check(f"per-call overhead {b}@{t} / own baseline ({s.own(b)}), "
                              f"worst of 1e3..1e5 ({fmt_size(worst[1])})", worst[0], 1.5,
                              higher=False))
     for b, v in compute.items():
         out.append(check(f"compute-bound efficiency at 2 threads, {b}", med(v), 0.95))
     for b, v in io.items():
-        if b in ("seq", "raw fork"):
+        if b in (s.reference(), "raw fork") or not v:  # the reference does not run 32 workers
             continue
         line = check(f"io 32 x 100 ms on 32 workers efficiency, {b}", med(v), 0.97)
-        if b == "fork" and "raw fork" in io:
+        if s.own(b) == "fork" and "raw fork" in io:
             line += f"; fork() by hand reached {med(io['raw fork']):.3f} in the same rounds"
         out.append(line)
     if missing:
@@ -397,11 +559,14 @@ def main():
     seq = seq_vs_plain(s, out)
     compute = compute_efficiency(s, out)
     io = io_efficiency(s, out)
+    spawn = spawn_costs(s, out)
+    gil, gil_waits = gil_sum(s, out), gil_io(s, out)
     if hl_size and s.size_class(hl_size) != "DRAM":
         if s.llc is None:
             out.append(f"(memory-bound {fmt_size(hl_size)} targets not judged: no LLC size recorded)")
         hl, hl_size = {}, None  # the targets are for the DRAM-sized headline, filtered out here
     targets(s, hl, hl_size, own, compute, io, seq, out)
+    lesson_targets(s, spawn, gil, gil_waits, out)
     if errors:
         out.append("Benchmarks that failed (error, or a result that did not verify):")
         out += [f"  {e}" for e in errors]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark suite end to end on a tiny grid: it runs, verifies, writes Google Benchmark JSON
 # that bench/summary.py reads (forkpool judged against the hand-written process pool, huge-page
-# coverage, the LLC from the run's machine block or a line saying it is missing); it waits out a
-# large free and reports it; bad flags exit 2; --settle reports. Figures are not checked here: performance stays in `make bench`
+# coverage, the LLC from the run's machine block or a line saying it is missing, spawn beside its
+# hand-written loops, the GIL claims, backend traits from the run); it waits out a large free
+# and reports it; bad flags exit 2; --settle reports. Figures are not checked here: performance stays in `make bench`
 # (docs/PERFORMANCE.md).
 # usage: tests/bench_test.sh PARLAB_BENCH SOURCE_DIR
 set -uo pipefail
@@ -51,6 +52,34 @@ python3 "$src/bench/summary.py" "$tmp/edited.json" >"$tmp/summary" 2>&1
 grep -q 'no last-level cache size in the run' "$tmp/summary" ||
   fail "a run with no LLC size does not say so: $(sed -n 2p "$tmp/summary")"
 grep -q 'LLC 32 MiB' "$tmp/summary" && fail "the summary still guesses 32 MiB"
+
+# Issue 10's benchmarks: spawn beside the hand-written loops, the GIL claims; the summary prints
+# their target lines, from backend traits it reads in the run's context.
+"$bench" --rounds=1 --benchmark_min_time=0.01 \
+  --benchmark_filter='^(baseline_)?spawn/|^(sum_gil|sum_nogil|io_gil)/' \
+  --benchmark_out="$tmp/lessons.json" --benchmark_out_format=json >"$tmp/out" 2>&1 ||
+  fail "the lesson benchmarks exited $?: $(tail -3 "$tmp/out")"
+grep -q '"error_occurred": true' "$tmp/lessons.json" && fail "a lesson benchmark reported an error"
+for name in 'baseline_spawn/threads/round:0/threads:2/' 'baseline_spawn/fork/round:0/threads:8/' \
+  'spawn/threads/round:0/threads:8/' 'sum_gil/threads/' 'sum_nogil/fork/' 'io_gil/threads/'; do
+  grep -q "\"name\": \"$name" "$tmp/lessons.json" || fail "no $name in the lesson benchmarks"
+done
+grep -q '"spawn_us_per_worker"' "$tmp/lessons.json" || fail "no spawn_us_per_worker counter"
+grep -q '"gil_held"' "$tmp/lessons.json" || fail "no gil_held counter"
+python3 "$src/bench/summary.py" "$tmp/lessons.json" >"$tmp/summary" 2>&1 ||
+  fail "summary.py on the lesson benchmarks exited $?: $(tail -3 "$tmp/summary")"
+for line in 'spawn threads@2 per worker / by hand \(threads\)' \
+  'spawn fork@8 per worker / by hand \(fork\)' '--gil sum, threads: 2 workers gain over 1' \
+  '--gil sum, threads: cost at 1 worker' "--gil sum, fork: 2 workers' gain under --gil / without" \
+  '--gil io, threads: 3 waits on 3 workers'; do
+  grep -Eq -- "^  \[(met|MISSED)\] $line" "$tmp/summary" || fail "no target line: $line"
+done
+# Without the backends' traits the summary says so instead of guessing from names.
+python3 -c "import json; d=json.load(open('$tmp/lessons.json')); d['context'].pop('parlab_backends'); json.dump(d,open('$tmp/no_traits.json','w'))"
+python3 "$src/bench/summary.py" "$tmp/no_traits.json" >"$tmp/summary" 2>&1 ||
+  fail "summary.py without traits exited $?: $(tail -3 "$tmp/summary")"
+grep -q 'no backend traits in the run' "$tmp/summary" || fail "a run with no traits does not say so"
+grep -q -- '--gil sum, threads' "$tmp/summary" && fail "GIL targets judged without traits"
 
 # 560 MB freed before the compute-bound point: the suite waits for the machine, says so on
 # stderr, and leaves the wait in that benchmark's counters for the summary.

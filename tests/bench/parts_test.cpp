@@ -154,6 +154,46 @@ TEST(bench_baselines, procpool_is_forkpools_own_and_leaves_no_child) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+TEST(bench_spawn, baselines_count_their_workers_as_the_engine_does_and_leave_no_child) {
+  prepared store;
+  for (const unsigned workers : {2U, 8U}) {
+    ASSERT_TRUE(register_spawn_baseline("threads", workers, 0, store));
+    ASSERT_TRUE(register_spawn_baseline("fork", workers, 0, store));
+  }
+  EXPECT_FALSE(register_spawn_baseline("procpool", 2, 0, store));
+  engine_case c{"spawn", find_kernel("spawn"), {}, {}, {}};
+  register_engine(c, *find_backend("threads"), 8, store);
+  const auto results = run_registered();
+  ASSERT_EQ(results.size(), 3U);  // two baselines (names without arguments) and the engine
+  for (const auto& [name, o] : results) {
+    EXPECT_EQ(o.error, "") << name;
+    EXPECT_GT(o.counters.at("spawn_us_per_worker"), 0) << name;
+  }
+  // The last registered of each name ran last: 8 workers, the caller counted as one of them.
+  EXPECT_EQ(results.at("baseline_spawn/threads").counters.at("workers_seen"), 8);
+  EXPECT_EQ(results.at("baseline_spawn/fork").counters.at("workers_seen"), 8);
+  EXPECT_EQ(results.at("spawn/threads").counters.at("workers_seen"), 8);
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+// The lock is held where workers share the process, and bypassed by forked workers.
+TEST(bench_gil, an_engine_case_runs_under_the_emulated_gil) {
+  prepared store;
+  engine_case c = sum_case(100'000);
+  c.family = "sum_gil";
+  c.gil_interval = std::chrono::milliseconds(5);
+  register_engine(c, *find_backend("threads"), 2, store);
+  register_engine(c, *find_backend("fork"), 2, store);
+  const auto results = run_registered();
+  for (const char* name : {"sum_gil/threads", "sum_gil/fork"}) {
+    ASSERT_EQ(results.count(name), 1U) << name;
+    EXPECT_EQ(results.at(name).error, "") << name;
+  }
+  EXPECT_EQ(results.at("sum_gil/threads").counters.at("gil_held"), 1);
+  EXPECT_EQ(results.at("sum_gil/fork").counters.at("gil_held"), 0);
+}
+
 // Which of two addresses a child forked now has mapped: bit 0 for a, bit 1 for b.
 int child_maps(const void* a, const void* b) {
   const pid_t pid = fork();
