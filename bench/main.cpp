@@ -20,13 +20,14 @@
 #include "bench/grid.hpp"
 #include "bench/settle.hpp"
 #include "bench/suite.hpp"
+#include "runners/gil.hpp"
 #include "runners/machine.hpp"
 
 namespace parlab::bench {
 namespace {
 
 // CPython's default switch interval (sys.getswitchinterval()), as `--gil` uses by default.
-constexpr std::chrono::milliseconds gil_switch_interval{5};
+constexpr std::chrono::milliseconds gil_switch_interval = runner::default_switch_interval;
 
 // A backend that ignores the thread count (seq): measuring it at 2, 4 ... would repeat one number.
 bool runs_at(const backend& b, unsigned threads) {

@@ -11,6 +11,7 @@
 
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
+#include "runners/gil.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/options.hpp"
@@ -305,8 +306,10 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   if (!raw.switch_interval.empty() && !raw.gil)
     bad("--switch-interval", raw.switch_interval, "--gil as well (it sets the GIL's interval)");
   if (raw.gil) {
+    o.gil_interval_s = std::chrono::duration<double>(default_switch_interval).count();
     const std::string text = raw.switch_interval.empty() ? "5ms" : raw.switch_interval;
-    o.gil_interval_s = checked("--switch-interval", text, parse_duration);
+    if (!raw.switch_interval.empty())
+      o.gil_interval_s = checked("--switch-interval", text, parse_duration);
     if (o.gil_interval_s <= 0 || o.gil_interval_s > 10)
       bad("--switch-interval", text, "a duration above zero and at most 10s, such as 5ms");
   }

@@ -24,6 +24,10 @@
 
 namespace parlab::runner {
 
+// CPython's default, sys.getswitchinterval(): `--gil` without `--switch-interval`, the lab and
+// the bench use it.
+inline constexpr std::chrono::milliseconds default_switch_interval{5};
+
 class emulated_gil final : public wait_hooks {
  public:
   explicit emulated_gil(std::chrono::nanoseconds switch_interval) : interval_(switch_interval) {}

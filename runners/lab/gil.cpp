@@ -1,3 +1,5 @@
+#include "runners/gil.hpp"
+
 #include <fmt/format.h>
 
 #include "parlab/registry.hpp"
@@ -13,7 +15,8 @@ constexpr std::string_view sum_processes = "compute sum, processes, GIL";
 constexpr std::string_view sum_processes_free = "compute sum, processes, no GIL";
 constexpr std::string_view io_one = "3 waits, 1 thread, GIL";
 constexpr std::string_view io_threads = "3 waits, 3 threads, GIL";
-constexpr double switch_interval_s = 0.005;  // CPython's default, sys.getswitchinterval()
+constexpr double switch_interval_s =
+    std::chrono::duration<double>(runner::default_switch_interval).count();
 
 // Notebook section 3, on the emulated GIL (docs/RUNNER.md, --gil): one holder at a time, so
 // threads do not speed up compute but do overlap waits, which release the lock; each process has
