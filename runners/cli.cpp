@@ -282,7 +282,9 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   if (entry == nullptr) bad("-k/--kernel", raw.kernel, "one of " + names_of_kernels());
   o.kernel = raw.kernel;
   o.params = parse_params(raw, *entry->make());
-  o.backends = parse_backends(raw.backends.empty() ? "all" : raw.backends, command);
+  const std::string backends_text = raw.backends.empty() ? "all" : raw.backends;
+  o.backends = parse_backends(backends_text, command);
+  keep_backends_that_can_run(o, *entry->make(), backends_text == "all");
   o.threads_spec = raw.threads.empty() ? "pow2" : raw.threads;
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
@@ -339,6 +341,30 @@ int list_command() {
 int info_command(bool as_json, bool probe);
 
 }  // namespace
+
+// A kernel whose workers wait on one another deadlocks on a backend that may run them one after
+// another: `-b all` leaves such backends out and says so on stderr; naming one is exit 2.
+void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all) {
+  if (!k.traits().needs_concurrency) return;
+  std::vector<std::string> kept, dropped;
+  std::string able;
+  for (const backend* b : backends())
+    if (b->traits().promises_concurrency)
+      able += (able.empty() ? "" : ", ") + std::string(b->name());
+  for (const std::string& name : o.backends)
+    (find_backend(name)->traits().promises_concurrency ? kept : dropped).push_back(name);
+  if (dropped.empty()) return;
+  const std::string why = fmt::format(
+      "kernel {} needs all its workers running at once, which {} {} not promise (backends that "
+      "do: {})",
+      k.name(), fmt::join(dropped, ", "), dropped.size() == 1 ? "does" : "do", able);
+  if (!all)
+    throw usage_error(fmt::format("-b/--backend '{}': expected backends that can run it: {}",
+                                  fmt::join(o.backends, ","), why));
+  fmt::print(stderr, "parlab: skipped {}: {}\n", fmt::join(dropped, ", "), why);
+  o.backends = kept;
+  o.reference_baseline = false;
+}
 
 int cli_main(int argc, char** argv) {
   CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};

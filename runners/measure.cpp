@@ -122,6 +122,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   const reduce_task task = gil ? gil->holding(plain_task) : plain_task;
   run_options run = options.run;
   run.start_together = k.traits().start_together;
+  run.all_at_once = k.traits().needs_concurrency;
   bool together = true;
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));

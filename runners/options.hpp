@@ -26,6 +26,9 @@ struct sweep_options {
   double timeout_s = 0;      // 0: none
   std::string timeout_text;  // as typed, for the message when it expires
   bool weak = false;
+  // A sweep measures the reference backend (seq) first, as every speedup's baseline; false for
+  // a kernel the reference cannot run (its workers need each other): no speedups then.
+  bool reference_baseline = true;
   double gil_interval_s = 0;  // --gil's switch interval; 0: no GIL
   output_format format = output_format::table;
   std::string output;     // "" = stdout
@@ -37,6 +40,12 @@ struct sweep_options {
 };
 
 json to_json(const sweep_options& o);
+
+// For a kernel whose workers wait on one another (traits().needs_concurrency): with `all` (the
+// backends were `-b all`), leaves out the backends that do not promise concurrency, says so in
+// one line on stderr, and drops the reference baseline; otherwise refuses such a backend with a
+// usage_error naming those that can run it.
+void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all);
 
 // Runs the measurements and feeds every reporter; returns the exit code (0, or 1 when any
 // record failed or the plot could not be drawn). Progress and warnings go to stderr.

@@ -57,7 +57,7 @@ struct step {
 // that the kernel is prepared once per size rather than once per (backend, size).
 std::vector<step> plan(const sweep_options& o) {
   std::vector<step> steps;
-  const bool sweep = o.command == "sweep";
+  const bool sweep = o.command == "sweep" && o.reference_baseline;
   const backend& reference = reference_backend();
   if (sweep) steps.push_back({&reference, 1, true});
   auto add = [&](const std::string& name, unsigned t) {

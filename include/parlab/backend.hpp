@@ -23,6 +23,9 @@ struct run_options {
   // when starting a worker takes longer than the work (a race shows only if the racers run at
   // once). Only a backend that promises concurrency can honour it; the report says if it did.
   bool start_together = false;
+  // The task's workers wait on one another, so all N must run at once: a backend that does not
+  // promise concurrency refuses the run (usage_error) rather than deadlock.
+  bool all_at_once = false;
 };
 
 struct run_report {

@@ -46,6 +46,9 @@ struct kernel_traits {
   // Its workers should start together, so that their work overlaps (a race shows only then):
   // the runner asks backends for run_options::start_together.
   bool start_together = false;
+  // Its workers wait on one another (roles of a pipeline), so every one must run at once: only
+  // a backend whose traits promise concurrency can run it, and the runner refuses the others.
+  bool needs_concurrency = false;
 };
 
 // What one run of the kernel moves or does, for throughput: GB/s, Gelem/s, tasks/s.
