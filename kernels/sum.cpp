@@ -26,12 +26,19 @@ constexpr std::uint64_t mix(std::uint64_t x) {
 constexpr std::size_t stream_check_every = std::size_t{1} << 15;
 constexpr std::size_t mixed_check_every = 1024;
 
-PARLAB_HOT_LOOP std::uint64_t stream_sum(const std::int64_t* a, std::size_t begin,
-                                         std::size_t end) {
+PARLAB_HOT_LOOP std::uint64_t stream_block(const std::int64_t* a, std::size_t begin,
+                                           std::size_t end) {
+  std::uint64_t s = 0;
+  for (std::size_t i = begin; i < end; ++i) s += static_cast<std::uint64_t>(a[i]);
+  return s;
+}
+
+// The hot loop stays a loop of its own: with the check point inside it, GCC's code for it ran at
+// half the speed on 1e3-1e6 elements in cache (make bench, seq / plain loop 0.47 at 1e3).
+std::uint64_t stream_sum(const std::int64_t* a, std::size_t begin, std::size_t end) {
   std::uint64_t s = 0;
   for (std::size_t b = begin; b < end; b += stream_check_every) {
-    const std::size_t e = std::min(end, b + stream_check_every);
-    for (std::size_t i = b; i < e; ++i) s += static_cast<std::uint64_t>(a[i]);
+    s += stream_block(a, b, std::min(end, b + stream_check_every));
     check_point();
   }
   return s;
