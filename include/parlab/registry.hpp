@@ -21,7 +21,7 @@ struct kernel_entry {
   std::string_view name;  // equal to make()->name()
   std::function<std::unique_ptr<kernel>()> make;
 };
-// Every kernel this build has (kernels/registry.cpp): sum, io.
+// Every kernel this build has (kernels/registry.cpp): sum, io, counter, spawn.
 std::span<const kernel_entry> kernels();
 const kernel_entry* find_kernel(std::string_view name);
 
