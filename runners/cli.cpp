@@ -231,10 +231,9 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
         v = 1;
         break;
       case param_kind::choice: {
-        const auto it = std::find(spec->choices.begin(), spec->choices.end(), text);
-        if (it == spec->choices.end())
-          bad(flag, text, fmt::format("{}", fmt::join(spec->choices, "|")));
-        v = static_cast<double>(it - spec->choices.begin());
+        const std::optional<double> index = spec->choice_value(text);
+        if (!index) bad(flag, text, fmt::format("{}", fmt::join(spec->choices, "|")));
+        v = *index;
         break;
       }
     }

@@ -149,8 +149,9 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   b.release();  // the task dies with this function: nothing may keep running on its data
   summarize_into(r, k, options.read_bandwidth_gbs);
   r.fields = kernel_fields(k, task, r, result);
-  if (run.start_together) r.fields.push_back({"started_together", together});
-  if (!r.verified && run.start_together) r.fields.back().value = std::monostate{};
+  using value = decltype(record_field::value);
+  if (run.start_together)
+    r.fields.push_back({"started_together", r.verified ? value(together) : value()});
   if (gil) append_gil_fields(r, *gil);
   return r;
 }

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,13 @@ struct param_spec {
   double min_value = 0;  // inclusive lower bound for count and size
   // The accepted words of a choice, in order; its value and default_value are an index here.
   std::vector<std::string> choices = {};
+
+  // A choice's value for `word` (its index), or nullopt when the word is not one of them.
+  [[nodiscard]] std::optional<double> choice_value(std::string_view word) const {
+    for (std::size_t i = 0; i < choices.size(); ++i)
+      if (choices[i] == word) return static_cast<double>(i);
+    return std::nullopt;
+  }
 };
 
 // Parameter values by name, in the units above (durations in seconds).

@@ -60,11 +60,9 @@ namespace {
 // The index of a choice's word, as the CLI stores it.
 double choice_index(const kernel& k, const std::vector<param_spec>& specs, const setting& s) {
   const auto& word = std::get<std::string>(s.value);
-  for (const param_spec& p : specs) {
-    const auto it = std::find(p.choices.begin(), p.choices.end(), word);
-    if (p.name == s.name && it != p.choices.end())
-      return static_cast<double>(it - p.choices.begin());
-  }
+  for (const param_spec& p : specs)
+    if (const std::optional<double> index = p.choice_value(word); p.name == s.name && index)
+      return *index;
   throw run_error(fmt::format("kernel {} has no --{} {}", k.name(), s.name, word));
 }
 
