@@ -23,6 +23,7 @@
 
 #include "parlab/engine.hpp"
 #include "tests/registered_backends.hpp"
+#include "tests/small_kernel_values.hpp"
 
 namespace {
 
@@ -42,18 +43,7 @@ struct timed_run {
   parlab::run_report report;
 };
 
-// A kernel from the registry, prepared with these values (defaults for the rest).
-std::unique_ptr<parlab::kernel> prepared(
-    std::string_view name, std::initializer_list<std::pair<const char*, double>> values) {
-  const parlab::kernel_entry* entry = parlab::find_kernel(name);
-  if (entry == nullptr) return nullptr;
-  auto k = entry->make();
-  parlab::param_values v;
-  for (const auto& [key, value] : values) v.set(key, value);
-  v.fill_defaults(k->params());
-  k->prepare(v);
-  return k;
-}
+using parlab::testing::prepared;
 
 // One verified run of k on backend b, timed around backend::run only.
 timed_run run_once(const parlab::kernel& k, std::string_view backend, unsigned threads) {

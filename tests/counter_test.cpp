@@ -13,6 +13,7 @@
 #include "parlab/engine.hpp"
 #include "runners/measure.hpp"
 #include "tests/registered_backends.hpp"
+#include "tests/small_kernel_values.hpp"
 
 namespace {
 
@@ -21,13 +22,9 @@ using parlab::runner::record;
 const char* const modes[] = {"unsafe", "mutex", "atomic", "sharded"};
 
 record count_on(const parlab::backend& b, unsigned threads, std::size_t mode, bool shared) {
-  auto k = parlab::find_kernel("counter")->make();
-  parlab::param_values v;
-  v.set("increments", 100'000);
-  v.set("mode", static_cast<double>(mode));
-  v.set("shared", shared ? 1 : 0);
-  v.fill_defaults(k->params());
-  k->prepare(v);
+  const auto k = parlab::testing::prepared(
+      "counter",
+      {{"increments", 100'000}, {"mode", static_cast<double>(mode)}, {"shared", shared ? 1 : 0}});
   parlab::runner::measure_options o;
   o.reps = 2;
   o.warmup = 1;

@@ -15,6 +15,7 @@
 
 #include "parlab/engine.hpp"
 #include "runners/measure.hpp"
+#include "tests/small_kernel_values.hpp"
 
 namespace {
 
@@ -89,11 +90,7 @@ parlab::runner::record measure_with_gil(std::string_view kernel, std::string_vie
                                         unsigned threads,
                                         std::initializer_list<std::pair<const char*, double>> v,
                                         double interval_s = 0.005) {
-  auto k = parlab::find_kernel(kernel)->make();
-  parlab::param_values values;
-  for (const auto& [key, value] : v) values.set(key, value);
-  values.fill_defaults(k->params());
-  k->prepare(values);
+  const auto k = parlab::testing::prepared(kernel, v);
   parlab::runner::measure_options o;
   o.reps = 2;
   o.warmup = 1;

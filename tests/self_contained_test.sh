@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The repository stands on its own: nothing cites a document outside it (../shared, DESIGN.md),
-# and every docs/*.md or labs/*.md that code or docs name exists.
+# The repository stands on its own: nothing cites a design or pitfalls document kept outside it
+# (the patterns below), and every docs/*.md or labs/*.md that code or docs name exists.
 # usage: tests/self_contained_test.sh SOURCE_DIR
 set -uo pipefail
 cd "$1" || exit 1
