@@ -41,8 +41,8 @@ class fork_processes final : public backend {
     const std::size_t reports_at = sizeof(detail::chunk_cursor);
     const std::size_t slots_at =
         detail::partial_slots::round_up(reports_at + n_workers * sizeof(detail::child_report));
-    detail::shared_mapping shared(
-        slots_at + detail::partial_slots::bytes_needed(task.partial_size, n_workers));
+    shared_memory shared(slots_at +
+                         detail::partial_slots::bytes_needed(task.partial_size, n_workers));
     auto* cursor = new (shared.data()) detail::chunk_cursor;
     cursor->reset(options);
     auto* reports = reinterpret_cast<detail::child_report*>(shared.data() + reports_at);

@@ -144,7 +144,7 @@ class process_pool {
   unsigned workers_;
   std::uint64_t version_;
   pin_policy pin_;
-  detail::shared_mapping shared_;
+  shared_memory shared_;
   pool_control* control_;
   sem_t* starts_;
   detail::child_report* reports_;

@@ -1,6 +1,5 @@
 #include "backends/processes.hpp"
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,15 +11,6 @@
 #include "parlab/error.hpp"
 
 namespace parlab::detail {
-
-shared_mapping::shared_mapping(std::size_t bytes) : bytes_(bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED)
-    throw run_error(std::string("mmap of the shared result slots failed: ") + std::strerror(errno));
-  data_ = static_cast<std::byte*>(p);
-}
-
-shared_mapping::~shared_mapping() { munmap(data_, bytes_); }
 
 children::~children() {
   kill_all();

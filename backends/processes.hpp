@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "parlab/shared_memory.hpp"
+
 namespace parlab::detail {
 
 // A child's account of why it failed, left in shared memory beside its partial.
@@ -14,19 +16,6 @@ struct child_report {
   char message[448];
 };
 inline constexpr int child_failed_status = 3;
-
-class shared_mapping {
- public:
-  explicit shared_mapping(std::size_t bytes);  // zero-filled
-  ~shared_mapping();
-  shared_mapping(const shared_mapping&) = delete;
-  shared_mapping& operator=(const shared_mapping&) = delete;
-  [[nodiscard]] std::byte* data() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  std::byte* data_ = nullptr;
-};
 
 // Every child forked is reaped, whatever happens: the destructor kills the ones still running
 // first, so no error path leaves a process behind.

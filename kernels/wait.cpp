@@ -30,6 +30,13 @@ void check_point() {
   if (current != nullptr) current->check_point();
 }
 
+blocking_region::blocking_region() : hooks_(current) {
+  if (hooks_ != nullptr) hooks_->begin_blocking();
+}
+blocking_region::~blocking_region() {
+  if (hooks_ != nullptr) hooks_->end_blocking();
+}
+
 scoped_hooks::scoped_hooks(wait_hooks* hooks) : previous_(current) { current = hooks; }
 scoped_hooks::~scoped_hooks() { current = previous_; }
 

@@ -38,6 +38,8 @@ class emulated_gil final : public wait_hooks {
 
   void wait_until(const timespec& deadline) override;
   void check_point() override;
+  void begin_blocking() override { drop(); }
+  void end_blocking() override { take(); }
 
   struct stats {
     std::uint64_t switches = 0;  // times the lock passed from one thread to another

@@ -29,6 +29,25 @@ class wait_hooks {
   virtual ~wait_hooks() = default;
   virtual void wait_until(const timespec& deadline) = 0;
   virtual void check_point() = 0;
+  // Around a wait on another worker (blocking_region): the GIL lets go meanwhile.
+  virtual void begin_blocking() {}
+  virtual void end_blocking() {}
+};
+
+// Brackets, for its lifetime, a wait on another worker: a lock, a condition, a queue, a
+// semaphore. Under an emulated GIL the lock is released meanwhile and taken back after, as
+// CPython releases it around a blocking lock acquire or queue get; otherwise it costs a
+// thread_local load. parlab's own primitives (parlab/sync.hpp) use it; a kernel blocking on
+// something of its own should too, or a role holding the GIL while it waits deadlocks the others.
+class blocking_region {
+ public:
+  blocking_region();
+  ~blocking_region();
+  blocking_region(const blocking_region&) = delete;
+  blocking_region& operator=(const blocking_region&) = delete;
+
+ private:
+  wait_hooks* hooks_;
 };
 
 // Installs hooks on the calling thread for its lifetime, restoring the previous ones after.
