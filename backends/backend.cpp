@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "parlab/error.hpp"
 
@@ -57,16 +58,47 @@ std::size_t effective_grain(std::size_t n, unsigned threads, schedule s, std::si
   return std::clamp<std::size_t>(per_worker, 1, std::size_t{1} << 16);
 }
 
+namespace {
+
+// A task of roles as the index space every backend already runs: index w is role w, run as one
+// static block per worker, so each of the N workers is one role. Ranges of several indices (a
+// backend that packs blocks) run their roles one after another, combined.
+reduce_task as_index_space(const reduce_task& task, const role_split& split) {
+  reduce_task t = task;
+  t.n = split.total();
+  auto run_roles = [&task, split](index_range r, void* p, bool fresh) {
+    std::vector<std::byte> one(task.partial_size);
+    for (std::size_t i = r.begin; i < r.end; ++i, fresh = false) {
+      task.role(static_cast<unsigned>(i), split, fresh ? p : one.data());
+      if (!fresh) task.combine(p, one.data());
+    }
+  };
+  t.evaluate = [run_roles](index_range r, void* p) { run_roles(r, p, true); };
+  t.accumulate = [run_roles](index_range r, void* p) { run_roles(r, p, false); };
+  return t;
+}
+
+}  // namespace
+
 run_report backend::run(const reduce_task& task, const run_options& options, void* result) const {
   if (options.threads == 0) throw usage_error("a backend needs at least 1 thread");
-  if (!task.identity || !task.evaluate || !task.accumulate || !task.combine)
+  if (!task.identity || !task.combine || (!task.role && (!task.evaluate || !task.accumulate)))
     throw usage_error("reduce_task is missing its identity, evaluate, accumulate or combine");
   if (options.all_at_once && !traits().promises_concurrency)
     throw usage_error(std::string(name()) +
                       " does not promise that all its workers run at once, which this task needs");
+  const unsigned workers = traits().uses_thread_count ? options.threads : 1;
+  const role_split split = task.split ? task.split(workers) : role_split{workers, 0};
+  if (task.role && split.total() != workers)
+    throw usage_error("the task split " + std::to_string(workers) + " workers into " +
+                      std::to_string(split.total()) + " roles");
   try {
-    if (task.reset) task.reset();
-    return execute(task, options, result);
+    if (task.reset) task.reset(split);
+    if (!task.role) return execute(task, options, result);
+    run_options one_role_each = options;
+    one_role_each.sched = schedule::static_;
+    one_role_each.grain = 0;
+    return execute(as_index_space(task, split), one_role_each, result);
   } catch (const run_error&) {
     throw;
   } catch (const usage_error&) {

@@ -64,10 +64,14 @@ class fork_processes final : public backend {
       }
       kids.add(pid);
     }
-    const std::vector<int> statuses = kids.wait_all();
-    for (unsigned w = 0; w < n_workers; ++w)
-      if (!WIFEXITED(statuses[w]) || WEXITSTATUS(statuses[w]) != 0)
-        throw run_error(detail::describe_child_failure("fork", w, statuses[w], reports[w]));
+    // A crashed child cannot cancel the task itself: the parent does, in the shared mapping.
+    const std::vector<int> statuses = kids.wait_all([&] {
+      cursor->cancelled = true;
+      if (task.cancel) task.cancel();
+    });
+    if (const int w = detail::cause_of_failure(statuses, reports); w >= 0)
+      throw run_error(detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w],
+                                                     reports[w]));
     return {slots.combine_into(result), pins.describe(), options.start_together};
   }
 
@@ -82,13 +86,10 @@ class fork_processes final : public backend {
       detail::for_each_chunk(task.n, options.threads, w, options.sched, grain, cursor,
                              [&](index_range r) { slots.accumulate(w, r); });
       return 0;
-    } catch (const std::exception& e) {
-      detail::write_report(report, e.what());
     } catch (...) {
-      detail::write_report(report, "the body threw an exception of unknown type");
+      cursor.cancelled = true;
+      return detail::report_failure(report, task);
     }
-    cursor.cancelled = true;
-    return detail::child_failed_status;
   }
 };
 

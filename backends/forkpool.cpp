@@ -64,8 +64,8 @@ class process_pool {
   }
 
   [[nodiscard]] bool fits(const reduce_task& task, const run_options& options) const {
-    return task.version != 0 && task.version == version_ && &task == &task_ &&
-           options.threads == workers_ && options.pin == pin_;
+    return task.version != 0 && task.version == version_ && options.threads == workers_ &&
+           options.pin == pin_;
   }
 
   run_report run(const run_options& options, void* result) {
@@ -84,9 +84,13 @@ class process_pool {
         throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status,
                                                        reports_[w]));
     }
+    int cause = -1;  // the first cause, else the first consequence
     for (unsigned w = 0; w < workers_; ++w)
-      if (reports_[w].message[0] != '\0')
-        throw run_error("forkpool worker " + std::to_string(w) + ": " + reports_[w].message);
+      if (reports_[w].message[0] != '\0' &&
+          (cause < 0 || (reports_[cause].consequence && !reports_[w].consequence)))
+        cause = static_cast<int>(w);
+    if (cause >= 0)
+      throw run_error("forkpool worker " + std::to_string(cause) + ": " + reports_[cause].message);
     return {slots_.combine_into(result), pins_.describe(), options.start_together};
   }
 
@@ -129,18 +133,17 @@ class process_pool {
       try {
         detail::for_each_chunk(task_.n, workers_, w, control_->sched, control_->grain,
                                control_->cursor, [&](index_range r) { slots_.accumulate(w, r); });
-      } catch (const std::exception& e) {
-        detail::write_report(reports_[w], e.what());
-        control_->cursor.cancelled = true;
       } catch (...) {
-        detail::write_report(reports_[w], "the body threw an exception of unknown type");
         control_->cursor.cancelled = true;
+        detail::report_failure(reports_[w], task_);
       }
       sem_post(&control_->done);
     }
   }
 
-  const reduce_task& task_;
+  // A copy: backend::run hands a task of roles over as a temporary of its own (as_index_space),
+  // whose functions stay valid while the kernel's task does.
+  const reduce_task task_;
   unsigned workers_;
   std::uint64_t version_;
   pin_policy pin_;

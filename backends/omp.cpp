@@ -48,7 +48,7 @@ class omp_parallel_for final : public backend {
     const bool blocks = grain == 0;
     const std::size_t n_chunks = blocks ? 0 : (n + grain - 1) / grain;
     detail::partial_slots slots(task, n_workers);
-    detail::first_error error;
+    detail::first_error error(task);
     std::atomic<bool> cancelled{false};
     const detail::pinning pins(options.pin, n_workers);
     const detail::pinning::restore_on_exit restore_caller(pins);
@@ -60,11 +60,11 @@ class omp_parallel_for final : public backend {
       const auto w = static_cast<unsigned>(omp_get_thread_num());
       const auto team = static_cast<unsigned>(omp_get_num_threads());
       // The promise of concurrency holds only for a full team (OMP_THREAD_LIMIT may cap it).
-      if (options.start_together && team != n_workers && w == 0) {
+      if ((options.start_together || options.all_at_once) && team != n_workers && w == 0) {
         cancelled = true;
         error.capture(std::make_exception_ptr(run_error(
             "omp: a team of " + std::to_string(team) + " threads instead of " +
-            std::to_string(n_workers) + " cannot start all workers together (OMP_THREAD_LIMIT?)")));
+            std::to_string(n_workers) + " cannot run all workers at once (OMP_THREAD_LIMIT?)")));
       }
       if (options.start_together) {
 #pragma omp barrier

@@ -1,12 +1,17 @@
 #include "backends/processes.hpp"
 
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "parlab/error.hpp"
 
@@ -17,16 +22,55 @@ children::~children() {
   wait_all();
 }
 
-void children::add(pid_t pid) { pids_.push_back(pid); }
+void children::add(pid_t pid) {
+  pids_.push_back(pid);
+  // glibc 2.36 declares pidfd_open without C linkage in C++: the system call directly.
+  pidfds_.push_back(static_cast<int>(
+      syscall(SYS_pidfd_open, pid, 0)));  // -1 past the fd limit: then polled every 10 ms
+}
 
-std::vector<int> children::wait_all() {
+namespace {
+
+bool failed(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
+
+}  // namespace
+
+std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
   std::vector<int> statuses(pids_.size(), 0);
-  for (std::size_t i = 0; i < pids_.size(); ++i) {
-    if (pids_[i] <= 0) continue;  // reaped by poll_exited
-    while (waitpid(pids_[i], &statuses[i], 0) < 0 && errno == EINTR) {
+  using clock = std::chrono::steady_clock;
+  std::optional<clock::time_point> kill_at;
+  for (std::size_t left = std::count_if(pids_.begin(), pids_.end(), [](pid_t p) { return p > 0; });
+       left > 0;) {
+    std::vector<pollfd> fds;
+    bool blind = false;  // a child without a pidfd: look at it every 10 ms
+    for (std::size_t i = 0; i < pids_.size(); ++i)
+      if (pids_[i] > 0) {
+        blind = blind || pidfds_[i] < 0;
+        if (pidfds_[i] >= 0) fds.push_back({pidfds_[i], POLLIN, 0});
+      }
+    int timeout_ms = blind ? 10 : -1;
+    if (kill_at) {
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at - clock::now());
+      timeout_ms = static_cast<int>(
+          std::max<long long>(0, std::min<long long>(ms.count(), blind ? 10 : 1000)));
     }
+    poll(fds.data(), fds.size(), timeout_ms);
+    for (std::size_t i = 0; i < pids_.size(); ++i) {
+      if (pids_[i] <= 0 || waitpid(pids_[i], &statuses[i], WNOHANG) != pids_[i]) continue;
+      pids_[i] = -pids_[i];
+      if (pidfds_[i] >= 0) close(pidfds_[i]);
+      pidfds_[i] = -1;
+      --left;
+      if (failed(statuses[i]) && !kill_at) {
+        kill_at = clock::now() + std::chrono::seconds(1);
+        if (on_failure) on_failure();
+      }
+    }
+    if (kill_at && clock::now() >= *kill_at) kill_all();
   }
   pids_.clear();
+  pidfds_.clear();
   return statuses;
 }
 
@@ -34,6 +78,8 @@ int children::poll_exited(int& status) {
   for (std::size_t i = 0; i < pids_.size(); ++i) {
     if (pids_[i] > 0 && waitpid(pids_[i], &status, WNOHANG) == pids_[i]) {
       pids_[i] = -pids_[i];  // reaped: kill_all and wait_all skip it
+      if (pidfds_[i] >= 0) close(pidfds_[i]);
+      pidfds_[i] = -1;
       return static_cast<int>(i);
     }
   }
@@ -65,9 +111,35 @@ std::string describe_child_failure(std::string_view who, unsigned w, int status,
   return name + " exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
-void write_report(child_report& report, const char* text) {
+void write_report(child_report& report, const char* text, bool consequence) {
   std::strncpy(report.message, text, sizeof report.message - 1);
   report.message[sizeof report.message - 1] = '\0';
+  report.consequence = consequence;
+}
+
+int report_failure(child_report& report, const reduce_task& task) {
+  try {
+    throw;
+  } catch (const poisoned_error& e) {
+    write_report(report, e.what(), true);
+  } catch (const std::exception& e) {
+    write_report(report, e.what());
+  } catch (...) {
+    write_report(report, "the body threw an exception of unknown type");
+  }
+  if (task.cancel) task.cancel();
+  return child_failed_status;
+}
+
+int cause_of_failure(const std::vector<int>& statuses, const child_report* reports) {
+  int first = -1;
+  for (std::size_t w = 0; w < statuses.size(); ++w) {
+    if (!failed(statuses[w])) continue;
+    const bool consequence = WIFEXITED(statuses[w]) && reports[w].consequence;
+    if (!consequence) return static_cast<int>(w);
+    if (first < 0) first = static_cast<int>(w);
+  }
+  return first;
 }
 
 }  // namespace parlab::detail

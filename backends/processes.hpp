@@ -4,16 +4,20 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "parlab/reduce_task.hpp"
 #include "parlab/shared_memory.hpp"
 
 namespace parlab::detail {
 
 // A child's account of why it failed, left in shared memory beside its partial.
 struct child_report {
-  char message[448];
+  char message[447];
+  // The failure was a poisoned wait, a consequence of another worker's: reported after causes.
+  bool consequence;
 };
 inline constexpr int child_failed_status = 3;
 
@@ -26,16 +30,19 @@ class children {
   children(const children&) = delete;
   children& operator=(const children&) = delete;
 
-  void add(pid_t pid);
+  void add(pid_t pid);  // throws run_error if it cannot watch the child
   [[nodiscard]] std::size_t size() const { return pids_.size(); }
-  // Blocks until every child has exited; their wait statuses in fork order.
-  std::vector<int> wait_all();
+  // Blocks until every child has exited; their wait statuses in fork order. The first child to
+  // fail calls on_failure (which wakes the others); a child still running a second after it is
+  // killed, so that one crash cannot leave the rest waiting for it.
+  std::vector<int> wait_all(const std::function<void()>& on_failure = {});
   // The index of a child that has exited without being waited for, or -1; its status is kept.
   int poll_exited(int& status);
   void kill_all();
 
  private:
   std::vector<pid_t> pids_;
+  std::vector<int> pidfds_;  // one per child, readable once it exits: poll() waits for any
 };
 
 // First thing in a child: die with the parent (a parent killed by a timeout or a signal must
@@ -46,6 +53,11 @@ bool bind_child_to_parent(pid_t parent);
 std::string describe_child_failure(std::string_view who, unsigned w, int status,
                                    const child_report& report);
 // Copies an exception's text into a child_report; async-signal-safe enough for a child.
-void write_report(child_report& report, const char* text);
+void write_report(child_report& report, const char* text, bool consequence = false);
+// A child's catch-all: reports the exception in flight and cancels the task, so that workers
+// blocked on the kernel's primitives in other processes wake. Returns child_failed_status.
+int report_failure(child_report& report, const reduce_task& task);
+// Of the children that failed, the one to report: the first whose failure was a cause.
+int cause_of_failure(const std::vector<int>& statuses, const child_report* reports);
 
 }  // namespace parlab::detail

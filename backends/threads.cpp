@@ -35,7 +35,7 @@ run_report threads::execute(const reduce_task& task, const run_options& options,
   detail::partial_slots slots(task, n_workers);
   detail::chunk_cursor cursor;
   cursor.reset(options);
-  detail::first_error error;
+  detail::first_error error(task);
   const detail::pinning pins(options.pin, n_workers);
 
   auto work = [&](unsigned w) {

@@ -73,6 +73,10 @@ reduce_task emulated_gil::holding(const reduce_task& task) {
   held.accumulate = [&task, under_lock](index_range r, void* p) {
     under_lock([&] { task.accumulate(r, p); });
   };
+  if (task.role)
+    held.role = [&task, under_lock](unsigned role, const role_split& split, void* p) {
+      under_lock([&] { task.role(role, split, p); });
+    };
   return held;
 }
 

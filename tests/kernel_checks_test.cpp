@@ -22,7 +22,7 @@ using parlab::index_range;
 std::vector<std::byte> run_split(const parlab::reduce_task& task,
                                  const std::vector<index_range>& ranges) {
   std::vector<std::byte> result(task.partial_size, std::byte{0xA5});
-  if (task.reset) task.reset();  // as backend::run does before every run
+  if (task.reset) task.reset({1, 0});  // as backend::run does before every run
   if (ranges.empty()) {
     task.identity(result.data());
     return result;

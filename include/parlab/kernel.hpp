@@ -100,39 +100,24 @@ class kernel {
   [[nodiscard]] virtual std::vector<const huge_array_base*> data_arrays() const { return {}; }
 };
 
-// The typed way to write a kernel: a body over a sub-range returning a trivially copyable
-// Partial, a combine, an identity and a check. typed_kernel erases the types for backends.
+namespace detail {
+
+// What both typed shapes share: the partial's type, its identity, combine and check.
 template <class Partial>
-class typed_kernel : public kernel {
+class typed_partial : public kernel {
   static_assert(std::is_trivially_copyable_v<Partial>,
                 "a partial crosses process boundaries in the fork backend: it must be trivially "
                 "copyable");
 
  public:
   [[nodiscard]] virtual Partial identity() const { return Partial{}; }
-  [[nodiscard]] virtual Partial body(index_range range) const = 0;
   [[nodiscard]] virtual Partial combine(const Partial& a, const Partial& b) const = 0;
   [[nodiscard]] virtual verdict check(const Partial& result) const = 0;
-  // Per-run state (a shared counter) set afresh before every run, without preparing again.
-  virtual void reset_run() const {}
+  // Wakes workers blocked on the kernel's own primitives when another worker failed.
+  virtual void cancel_run() const {}
   [[nodiscard]] virtual std::vector<record_field> fields(const Partial& /*result*/,
                                                          const run_summary&) const {
     return {};
-  }
-
-  [[nodiscard]] reduce_task task() const final {
-    reduce_task t;
-    t.n = task_size();
-    t.version = next_task_version();
-    t.partial_size = sizeof(Partial);
-    t.reset = [this] { reset_run(); };
-    t.identity = [this](void* p) { store(p, identity()); };
-    t.evaluate = [this](index_range r, void* p) { store(p, body(r)); };
-    t.accumulate = [this](index_range r, void* p) { store(p, combine(load(p), body(r))); };
-    t.combine = [this](void* into, const void* from) {
-      store(into, combine(load(into), load(from)));
-    };
-    return t;
   }
   [[nodiscard]] verdict verify(const void* partial) const final { return check(load(partial)); }
   [[nodiscard]] std::vector<record_field> record_fields(const void* partial,
@@ -141,16 +126,73 @@ class typed_kernel : public kernel {
   }
 
  protected:
-  // The length of the index space the body runs over.
-  [[nodiscard]] virtual std::size_t task_size() const = 0;
-
- private:
+  [[nodiscard]] reduce_task erased() const {
+    reduce_task t;
+    t.version = next_task_version();
+    t.partial_size = sizeof(Partial);
+    t.cancel = [this] { cancel_run(); };
+    t.identity = [this](void* p) { store(p, identity()); };
+    t.combine = [this](void* into, const void* from) {
+      store(into, combine(load(into), load(from)));
+    };
+    return t;
+  }
   static Partial load(const void* p) {
     Partial v;
     std::memcpy(&v, p, sizeof v);
     return v;
   }
   static void store(void* p, const Partial& v) { std::memcpy(p, &v, sizeof v); }
+};
+
+}  // namespace detail
+
+// The typed way to write a reduction: a body over a sub-range returning a trivially copyable
+// Partial, a combine, an identity and a check. typed_kernel erases the types for backends.
+template <class Partial>
+class typed_kernel : public detail::typed_partial<Partial> {
+ public:
+  [[nodiscard]] virtual Partial body(index_range range) const = 0;
+  // Per-run state (a shared counter) set afresh before every run, without preparing again.
+  virtual void reset_run() const {}
+
+  [[nodiscard]] reduce_task task() const final {
+    using base = detail::typed_partial<Partial>;
+    reduce_task t = base::erased();
+    t.n = task_size();
+    t.reset = [this](const role_split&) { reset_run(); };
+    t.evaluate = [this](index_range r, void* p) { base::store(p, body(r)); };
+    t.accumulate = [this](index_range r, void* p) {
+      base::store(p, this->combine(base::load(p), body(r)));
+    };
+    return t;
+  }
+
+ protected:
+  // The length of the index space the body runs over.
+  [[nodiscard]] virtual std::size_t task_size() const = 0;
+};
+
+// The typed way to write work of concurrent roles: one role per worker, every role running at
+// once (producers and consumers of a queue), each returning its Partial. split() divides a run's
+// workers into two stages; a runner may instead put each stage on a backend of its own
+// (staged_run). Roles that wait on one another declare kernel_traits::needs_concurrency.
+template <class Partial>
+class role_kernel : public detail::typed_partial<Partial> {
+ public:
+  [[nodiscard]] virtual role_split split(unsigned workers) const { return {workers, 0}; }
+  [[nodiscard]] virtual Partial role(unsigned index, const role_split& split) const = 0;
+  // Per-run state (queues, barriers sized for this split) set afresh before every run.
+  virtual void reset_run(const role_split& /*split*/) const {}
+
+  [[nodiscard]] reduce_task task() const final {
+    using base = detail::typed_partial<Partial>;
+    reduce_task t = base::erased();
+    t.reset = [this](const role_split& s) { reset_run(s); };
+    t.split = [this](unsigned workers) { return split(workers); };
+    t.role = [this](unsigned r, const role_split& s, void* p) { base::store(p, role(r, s)); };
+    return t;
+  }
 };
 
 }  // namespace parlab

@@ -7,6 +7,14 @@
 
 namespace parlab {
 
+// How the roles of a task of roles divide into its two stages: roles [0, first) run the first
+// (producers), roles [first, first + second) the second (consumers). second == 0: one stage.
+struct role_split {
+  unsigned first = 0;
+  unsigned second = 0;
+  [[nodiscard]] unsigned total() const { return first + second; }
+};
+
 // A reduction over [0, n) with its partial result erased to bytes, so that a backend can run
 // any kernel without knowing its types, and a fork backend can copy partials between processes.
 // The partial is trivially copyable; combine must be associative and commutative, because
@@ -18,9 +26,17 @@ struct reduce_task {
   // while the version is unchanged. A task is valid until its kernel is prepared again.
   std::uint64_t version = 0;
   std::size_t partial_size = 0;  // bytes
-  // Optional: sets per-run state afresh (a shared counter), called by backend::run before every
-  // run in the caller's process.
-  std::function<void()> reset;
+  // Optional: sets per-run state afresh (a shared counter, a queue), called by backend::run
+  // before every run in the caller's process; a reduction's split is {workers, 0}.
+  std::function<void(const role_split&)> reset;
+  // Optional: wakes every worker blocked on the kernel's own primitives (poisons its queue),
+  // called once by the backend, in the failing worker's process, when any worker fails.
+  std::function<void()> cancel;
+  // Set for a task of roles (role_kernel) instead of an index space: one role per worker, all
+  // running at once, role(index, split, partial). backend::run runs worker w as role w. split
+  // says how `workers` divide into the two stages; unset means {workers, 0}.
+  std::function<void(unsigned role, const role_split& split, void* partial)> role;
+  std::function<role_split(unsigned workers)> split;
   std::function<void(void* partial)> identity;
   // partial = body(range): a worker's first chunk, which has nothing to combine with yet. It
   // spares every run the identity and combine calls that identity-then-accumulate would cost.

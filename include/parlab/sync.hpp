@@ -24,7 +24,8 @@
 
 namespace parlab::sync {
 
-// A robust, process-shared mutex and two conditions (a queue waits on "not empty" and "not full"), with the poison flag every primitive has.
+// A robust, process-shared mutex and two conditions (a queue waits on "not empty" and "not full"),
+// with the poison flag every primitive has.
 class monitor {
  public:
   void init();
