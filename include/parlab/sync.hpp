@@ -24,7 +24,8 @@
 
 namespace parlab::sync {
 
-// A robust, process-shared mutex and two conditions (a queue waits on "not empty" and "not full"), with the poison flag every primitive has.
+// A robust, process-shared mutex and two conditions (a queue waits on "not empty" and "not full"),
+// with the poison flag every primitive has.
 class monitor {
  public:
   void init();
@@ -41,6 +42,8 @@ class monitor {
   void notify_all(int which = 0);
 
  private:
+  // After a (try)lock or timed wait returned rc: a dead owner poisons, other errors throw.
+  void on_locked(int rc);
   pthread_mutex_t mutex_;
   pthread_cond_t cond_[2];
   std::atomic<bool> poisoned_{false};
