@@ -42,6 +42,8 @@ class monitor {
   void notify_all(int which = 0);
 
  private:
+  // After a (try)lock or timed wait returned rc: a dead owner poisons, other errors throw.
+  void on_locked(int rc);
   pthread_mutex_t mutex_;
   pthread_cond_t cond_[2];
   std::atomic<bool> poisoned_{false};
