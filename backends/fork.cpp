@@ -69,7 +69,9 @@ class fork_processes final : public backend {
       cursor->cancelled = true;
       if (task.cancel) task.cancel();
     });
-    if (const int w = detail::cause_of_failure(statuses, reports); w >= 0)
+    if (const int w = detail::cause_of_failure(
+            n_workers, reports, [&](unsigned v) { return detail::failed_status(statuses[v]); });
+        w >= 0)
       throw run_error(detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w],
                                                      reports[w]));
     return {slots.combine_into(result), pins.describe(), options.start_together};

@@ -84,11 +84,8 @@ class process_pool {
         throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status,
                                                        reports_[w]));
     }
-    int cause = -1;  // the first cause, else the first consequence
-    for (unsigned w = 0; w < workers_; ++w)
-      if (reports_[w].message[0] != '\0' &&
-          (cause < 0 || (reports_[cause].consequence && !reports_[w].consequence)))
-        cause = static_cast<int>(w);
+    const int cause = detail::cause_of_failure(
+        workers_, reports_, [&](unsigned w) { return reports_[w].message[0] != '\0'; });
     if (cause >= 0)
       throw run_error("forkpool worker " + std::to_string(cause) + ": " + reports_[cause].message);
     return {slots_.combine_into(result), pins_.describe(), options.start_together};

@@ -29,11 +29,7 @@ void children::add(pid_t pid) {
       syscall(SYS_pidfd_open, pid, 0)));  // -1 past the fd limit: then polled every 10 ms
 }
 
-namespace {
-
-bool failed(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
-
-}  // namespace
+bool failed_status(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
 
 std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
   std::vector<int> statuses(pids_.size(), 0);
@@ -51,9 +47,9 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
     int timeout_ms = blind ? 10 : -1;
     if (kill_at) {
       const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at - clock::now());
-      timeout_ms = static_cast<int>(
-          std::max<long long>(0, std::min<long long>(ms.count(), blind ? 10 : 1000)));
+          std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at - clock::now()).count();
+      const auto until_kill = static_cast<int>(std::max<long long>(0, ms));
+      timeout_ms = blind ? std::min(timeout_ms, until_kill) : until_kill;
     }
     poll(fds.data(), fds.size(), timeout_ms);
     for (std::size_t i = 0; i < pids_.size(); ++i) {
@@ -62,7 +58,7 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
       if (pidfds_[i] >= 0) close(pidfds_[i]);
       pidfds_[i] = -1;
       --left;
-      if (failed(statuses[i]) && !kill_at) {
+      if (failed_status(statuses[i]) && !kill_at) {
         kill_at = clock::now() + std::chrono::seconds(1);
         if (on_failure) on_failure();
       }
@@ -131,12 +127,12 @@ int report_failure(child_report& report, const reduce_task& task) {
   return child_failed_status;
 }
 
-int cause_of_failure(const std::vector<int>& statuses, const child_report* reports) {
+int cause_of_failure(unsigned workers, const child_report* reports,
+                     const std::function<bool(unsigned)>& failed) {
   int first = -1;
-  for (std::size_t w = 0; w < statuses.size(); ++w) {
-    if (!failed(statuses[w])) continue;
-    const bool consequence = WIFEXITED(statuses[w]) && reports[w].consequence;
-    if (!consequence) return static_cast<int>(w);
+  for (unsigned w = 0; w < workers; ++w) {
+    if (!failed(w)) continue;
+    if (!reports[w].consequence) return static_cast<int>(w);  // a killed child reports nothing
     if (first < 0) first = static_cast<int>(w);
   }
   return first;

@@ -30,7 +30,7 @@ class children {
   children(const children&) = delete;
   children& operator=(const children&) = delete;
 
-  void add(pid_t pid);  // throws run_error if it cannot watch the child
+  void add(pid_t pid);
   [[nodiscard]] std::size_t size() const { return pids_.size(); }
   // Blocks until every child has exited; their wait statuses in fork order. The first child to
   // fail calls on_failure (which wakes the others); a child still running a second after it is
@@ -57,7 +57,11 @@ void write_report(child_report& report, const char* text, bool consequence = fal
 // A child's catch-all: reports the exception in flight and cancels the task, so that workers
 // blocked on the kernel's primitives in other processes wake. Returns child_failed_status.
 int report_failure(child_report& report, const reduce_task& task);
-// Of the children that failed, the one to report: the first whose failure was a cause.
-int cause_of_failure(const std::vector<int>& statuses, const child_report* reports);
+// Of the workers that failed(w), the one to report: the first whose failure was a cause, else
+// the first; -1 when none failed.
+int cause_of_failure(unsigned workers, const child_report* reports,
+                     const std::function<bool(unsigned)>& failed);
+// A child's exit status says it failed: a signal, or an exit status other than 0.
+bool failed_status(int status);
 
 }  // namespace parlab::detail
