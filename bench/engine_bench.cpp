@@ -76,8 +76,11 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
     // Partials are trivially copyable bytes; max_align_t keeps any of them aligned.
     std::vector<std::max_align_t> buffer(task.partial_size / sizeof(std::max_align_t) + 1);
     const std::span<std::byte> result = std::as_writable_bytes(std::span(buffer));
-    // As the runner does: a kernel whose workers should start together (the race) asks for it.
-    const run_options options{.threads = threads, .start_together = k.traits().start_together};
+    // As the runner does: a kernel whose workers should start together (the race) or must run
+    // at once (the pipeline's roles) asks for it.
+    const run_options options{.threads = threads,
+                              .start_together = k.traits().start_together,
+                              .all_at_once = k.traits().needs_concurrency};
     // One untimed run first, as `parlab run --warmup 1` does: Google Benchmark 1.7.1 has no
     // warm-up, and a first run pays page faults, lazy runtime start-up and pool creation.
     unsigned seen = run_once(b, task, options, result);

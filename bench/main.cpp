@@ -164,6 +164,14 @@ void register_io(const grid& g, prepared& store) {
   }
 }
 
+// As the runner refuses them: a kernel whose roles need each other runs only on a backend that
+// promises concurrency, and only at a worker count its values accept.
+bool runs_case(const engine_case& c, const backend& b, unsigned threads) {
+  const auto k = c.kernel->make();
+  if (k->traits().needs_concurrency && !b.traits().promises_concurrency) return false;
+  return runs_at(b, threads) && k->worker_problem(c.values, threads).empty();
+}
+
 // A kernel added later is measured with its defaults over the thread grid, with no code here.
 void register_other_kernels(const grid& g, prepared& store) {
   for (const kernel_entry& k : parlab::kernels()) {
@@ -171,7 +179,7 @@ void register_other_kernels(const grid& g, prepared& store) {
     const engine_case c = make_case(std::string(k.name), k.name, {}, {"round"}, {0});
     for (unsigned t : thread_counts(g.cores))
       for (const backend* b : backends())
-        if (runs_at(*b, t)) register_engine(c, *b, t, store);
+        if (runs_case(c, *b, t)) register_engine(c, *b, t, store);
   }
 }
 

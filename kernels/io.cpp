@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/mixing.hpp"
 #include "parlab/kernel.hpp"
 #include "parlab/wait.hpp"
 
@@ -23,15 +24,6 @@ struct waits_done {
   std::uint64_t count = 0;
   std::uint64_t checksum = 0;
 };
-
-// splitmix64's finaliser: a bijection in which every input bit moves every output bit.
-constexpr std::uint64_t scramble(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 constexpr std::uint64_t wait_id(std::size_t i, std::int64_t wait_ns) {
   return scramble(scramble(i + 1) ^ static_cast<std::uint64_t>(wait_ns));

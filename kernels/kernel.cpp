@@ -10,6 +10,8 @@ std::string_view to_string(work_kind w) {
       return "memory stream";
     case work_kind::waits:
       return "waits";
+    case work_kind::waits_and_compute:
+      return "waits and compute";
     case work_kind::contention:
       return "contention";
     case work_kind::none:

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "kernels/mixing.hpp"
 #include "parlab/hot_loop.hpp"
 #include "parlab/huge_array.hpp"
 #include "parlab/kernel.hpp"
@@ -11,15 +12,6 @@
 
 namespace parlab {
 namespace {
-
-// A cheap, non-linear integer mix (the splitmix64 finaliser's first half): no closed form for
-// the sum of many rounds, so the compiler cannot fold it, and each round costs a multiply.
-constexpr std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 31;
-  x *= 0x7fb5d329728ea185ULL;
-  x ^= x >> 27;
-  return x;
-}
 
 // A check point (parlab::check_point, where an emulated GIL changes hands) every this many
 // elements: ~10 us of streaming, ~1 ms at 64 mixing rounds; the call is a thread_local load.

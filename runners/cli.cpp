@@ -274,6 +274,21 @@ void check_output_paths(const sweep_options& o) {
             fmt::format("a file other than {}'s", paths[j].first));
 }
 
+// A kernel may need a number of workers its values imply (pipeline: a producer and a consumer at
+// least): every count of the sweep that a backend would run with is checked before any work.
+void check_worker_counts(const sweep_options& o, const kernel& k) {
+  param_values values = o.params;
+  values.fill_defaults(k.params());
+  bool counted = false;
+  for (const std::string& name : o.backends)
+    counted |= find_backend(name)->traits().uses_thread_count;
+  for (const unsigned t : counted ? o.threads : std::vector<unsigned>{1}) {
+    const std::string problem = k.worker_problem(values, t);
+    if (!problem.empty())
+      bad("-t/--threads", o.threads_spec, fmt::format("{}; {} is not", problem, t));
+  }
+}
+
 sweep_options resolve(const raw_options& raw, const std::string& command) {
   sweep_options o;
   o.command = command;
@@ -288,6 +303,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
                       [&](const std::string& s) { return parse_threads(s, limit); });
+  check_worker_counts(o, *entry->make());
   const auto reps = checked("--reps", raw.reps, parse_count);
   if (reps < 1 || reps > 100000) bad("--reps", raw.reps, "a whole number from 1 to 100000");
   o.reps = static_cast<unsigned>(reps);

@@ -178,6 +178,7 @@ class sweep_runner {
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
     json machine = machine_facts();
+    prepare_for(1);  // first: the config block describes the values the kernel derived
     probe_bandwidth(machine);
     warn_about(machine, o_);
     {
@@ -193,7 +194,6 @@ class sweep_runner {
   // the same run (it moves by tens of percent between minutes on a shared machine).
   void probe_bandwidth(json& machine) {
     if (!o_.probe) return;
-    prepare_for(1);
     if (!prepare_error_.empty() || !k_.work().streams_memory) return;
     doing("the read-bandwidth probe");
     try {
@@ -215,16 +215,17 @@ class sweep_runner {
   }
 
   [[nodiscard]] std::string params_text(unsigned factor) const {
-    const std::string text = values_at(factor).describe(k_.params());
+    const std::string text = k_.resolved(values_at(factor)).describe(k_.params());
     return weak_param_.empty() ? text : text + " weak=" + weak_param_;
   }
 
   json config() const {
     json c = to_json(o_);
     json params = json::object();
-    for (const auto& [k, v] : base_.all()) params[k] = v;
+    const param_values ran = k_.resolved(base_);
+    for (const auto& [k, v] : ran.all()) params[k] = v;
     c["params"] = params;  // defaults filled in: what really ran (at 1 thread, when weak)
-    c["params_text"] = base_.describe(k_.params());
+    c["params_text"] = ran.describe(k_.params());
     c["weak_param"] = weak_param_.empty() ? json(nullptr) : json(weak_param_);
     return c;
   }

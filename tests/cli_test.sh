@@ -50,6 +50,17 @@ check gil-fork 0 "gil=per-process" -- "$parlab" run -k sum -b fork -t 2 --size 1
 one_line_error gil-interval-alone "$parlab" run -k sum -b threads -t 2 --switch-interval 5ms
 one_line_error gil-interval-zero "$parlab" run -k sum -b threads -t 2 --gil --switch-interval 0
 one_line_error gil-interval-word "$parlab" run -k sum -b threads -t 2 --gil --switch-interval soon
+# The pipeline (lesson 8): on threads and processes, with its record fields; refused where its
+# roles cannot all run at once, or when the split leaves a side empty.
+check pipeline-threads 0 "max_in_io=" -- "$parlab" run -k pipeline -b threads -t 4 --items 16 --duration 1ms --cpu 200us --reps 1
+check pipeline-forkpool 0 "cpu-rounds=[1-9]" -- "$parlab" run -k pipeline -b forkpool -t 3 --items 16 --duration 1ms --cpu 200us --reps 1
+check pipeline-sweep-all 0 "skipped seq, tbb" -- "$parlab" sweep -k pipeline -t 2 --items 8 --duration 1ms --cpu 100us --reps 1
+one_line_error pipeline-on-seq "$parlab" run -k pipeline -b seq -t 1
+grep -q "backends that do: threads, omp, fork, forkpool" "$tmp/err" || { echo "FAIL pipeline-on-seq names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error pipeline-one-worker "$parlab" run -k pipeline -b threads -t 1,2
+grep -q "at least 2 workers" "$tmp/err" || { echo "FAIL pipeline-one-worker: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error pipeline-no-consumer "$parlab" run -k pipeline -b fork -t 4 --producers 4
+one_line_error pipeline-zero-capacity "$parlab" run -k pipeline -b threads -t 2 --capacity 0
 for b in seq threads tbb omp fork; do
   check "run-$b" 0 "yes" -- "$parlab" run -k sum -b "$b" -t 2 --size 1e6 --reps 2
 done

@@ -37,6 +37,8 @@ inline param_values small_values(const kernel& k, double size) {
   v.set("jitter", 0.2);
   v.set("intensity", size > 1000 ? 3 : 0);
   v.set("increments", size);
+  v.set("items", size > 12 ? 12 : size);  // pipeline: 12 items of 1 ms I/O and 0.2 ms of CPU
+  v.set("cpu", 0.0002);
   v.fill_defaults(k.params());
   return v;
 }

@@ -37,7 +37,7 @@ struct run_summary {
 };
 
 // What a kernel's work is: a lesson is about the difference.
-enum class work_kind { compute, memory_stream, waits, contention, none };
+enum class work_kind { compute, memory_stream, waits, waits_and_compute, contention, none };
 std::string_view to_string(work_kind w);
 
 // What a kernel is, declared by the kernel itself, as backends declare backend_traits.
@@ -73,6 +73,15 @@ class kernel {
 
   // Allocates and fills the data for these values (defaults already filled in).
   virtual void prepare(const param_values& values) = 0;
+  // The values that identify what ran, once prepared: with any parameter the kernel derives in
+  // prepare filled in (pipeline calibrates --cpu-rounds from --cpu). Records describe these.
+  [[nodiscard]] virtual param_values resolved(const param_values& given) const { return given; }
+  // Why `workers` workers cannot run the kernel with these values, as what is accepted ("at least
+  // 2 workers"); "" when they can. The runner asks before any work, for every thread count.
+  [[nodiscard]] virtual std::string worker_problem(const param_values& /*values*/,
+                                                   unsigned /*workers*/) const {
+    return {};
+  }
   [[nodiscard]] virtual reduce_task task() const = 0;
   [[nodiscard]] virtual verdict verify(const void* partial) const = 0;
   [[nodiscard]] virtual work_amount work() const = 0;

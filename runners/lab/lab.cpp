@@ -120,10 +120,12 @@ const kernel& context::prepare(const experiment& e, std::string& params_text) {
   const param_values values = values_of(*k, e.params);
   params_text = values.describe(k->params());
   const std::string key = e.kernel + ' ' + params_text;
-  if (kernel_ && kernel_->key == key) return *kernel_->k;
-  kernel_.reset();  // its data goes before the next is allocated
-  k->prepare(values);
-  kernel_ = std::make_unique<prepared>(prepared{key, std::move(k)});
+  if (!kernel_ || kernel_->key != key) {
+    kernel_.reset();  // its data goes before the next is allocated
+    k->prepare(values);
+    kernel_ = std::make_unique<prepared>(prepared{key, std::move(k)});
+  }
+  params_text = kernel_->k->resolved(values).describe(kernel_->k->params());
   return *kernel_->k;
 }
 
