@@ -67,7 +67,8 @@ reduce_task as_index_space(const reduce_task& task, const role_split& split) {
   reduce_task t = task;
   t.n = split.total();
   auto run_roles = [&task, split](index_range r, void* p, bool fresh) {
-    std::vector<std::byte> one(r.size() > 1 ? task.partial_size : 0);  // one role: none
+    // Scratch for every role but one written straight into p: none for a lone fresh role.
+    std::vector<std::byte> one(r.size() > 1 || !fresh ? task.partial_size : 0);
     for (std::size_t i = r.begin; i < r.end; ++i, fresh = false) {
       task.role(static_cast<unsigned>(i), split, fresh ? p : one.data());
       if (!fresh) task.combine(p, one.data());

@@ -72,8 +72,10 @@ class fork_processes final : public backend {
     if (const int w = detail::cause_of_failure(
             n_workers, reports, [&](unsigned v) { return detail::failed_status(statuses[v]); });
         w >= 0)
-      throw run_error(detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w],
-                                                     reports[w]));
+      detail::throw_failure(
+          detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w], reports[w]),
+          WIFEXITED(statuses[w]) && WEXITSTATUS(statuses[w]) == detail::child_failed_status &&
+              reports[w].consequence);
     return {slots.combine_into(result), pins.describe(), options.start_together};
   }
 

@@ -87,7 +87,9 @@ class process_pool {
     const int cause = detail::cause_of_failure(
         workers_, reports_, [&](unsigned w) { return reports_[w].message[0] != '\0'; });
     if (cause >= 0)
-      throw run_error("forkpool worker " + std::to_string(cause) + ": " + reports_[cause].message);
+      detail::throw_failure(
+          "forkpool worker " + std::to_string(cause) + ": " + reports_[cause].message,
+          reports_[cause].consequence);
     return {slots_.combine_into(result), pins_.describe(), options.start_together};
   }
 

@@ -127,6 +127,11 @@ int report_failure(child_report& report, const reduce_task& task) {
   return child_failed_status;
 }
 
+void throw_failure(const std::string& message, bool consequence) {
+  if (consequence) throw poisoned_error(message);
+  throw run_error(message);
+}
+
 int cause_of_failure(unsigned workers, const child_report* reports,
                      const std::function<bool(unsigned)>& failed) {
   int first = -1;

@@ -61,6 +61,9 @@ int report_failure(child_report& report, const reduce_task& task);
 // the first; -1 when none failed.
 int cause_of_failure(unsigned workers, const child_report* reports,
                      const std::function<bool(unsigned)>& failed);
+// Throws the failure to report: poisoned_error when it was a consequence (a poisoned wait), so
+// that a caller combining several runs (staged_run) reports a cause over it; run_error else.
+[[noreturn]] void throw_failure(const std::string& message, bool consequence);
 // A child's exit status says it failed: a signal, or an exit status other than 0.
 bool failed_status(int status);
 

@@ -1,8 +1,11 @@
 #include "kernels/cpu_stage.hpp"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 #include "kernels/mixing.hpp"
 #include "parlab/hot_loop.hpp"
@@ -50,6 +53,28 @@ std::uint64_t cpu_stage::run(std::uint64_t x) const {
     check_point();
   }
   return x;
+}
+
+std::uint64_t cpu_stage::item(std::uint64_t i) const { return run(scramble(i + 1)); }
+
+std::uint64_t cpu_stage::checksum(std::uint64_t items) const {
+  std::uint64_t sum = 0;
+  for (std::uint64_t i = 0; i < items; ++i) sum += item(i);
+  return sum;
+}
+
+double monotonic_s() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+void io_wait(long long ns) {
+  thread_local const bool slack_set = prctl(PR_SET_TIMERSLACK, 1UL) == 0;
+  (void)slack_set;
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  wait_until(after(t, ns));
 }
 
 }  // namespace parlab

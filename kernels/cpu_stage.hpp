@@ -23,9 +23,20 @@ class cpu_stage {
   // mix applied rounds() times to x, with a check point every few thousand rounds, so that an
   // emulated GIL held meanwhile changes hands within its switch interval.
   [[nodiscard]] std::uint64_t run(std::uint64_t x) const;
+  // Item i's work, the one the kernels' checksums add up: run() on a scrambled i.
+  [[nodiscard]] std::uint64_t item(std::uint64_t i) const;
+  // The sum of item(i) over [0, items), by an independent loop: the reference a checksum meets.
+  [[nodiscard]] std::uint64_t checksum(std::uint64_t items) const;
 
  private:
   std::uint64_t rounds_ = 0;
 };
+
+// Seconds on CLOCK_MONOTONIC: one clock for every process, so that roles' times compare.
+double monotonic_s();
+// The simulated I/O of one item: the engine's wait (parlab/wait.hpp) for `ns` from now, which an
+// emulated GIL releases meanwhile. Sets the thread's timer slack to 1 ns on first use, since the
+// 50 us default would blur short waits.
+void io_wait(long long ns);
 
 }  // namespace parlab

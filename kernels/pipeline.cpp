@@ -1,6 +1,3 @@
-#include <sys/prctl.h>
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -13,21 +10,13 @@
 #include <vector>
 
 #include "kernels/cpu_stage.hpp"
-#include "kernels/mixing.hpp"
 #include "parlab/error.hpp"
 #include "parlab/kernel.hpp"
 #include "parlab/shared_memory.hpp"
 #include "parlab/sync.hpp"
-#include "parlab/wait.hpp"
 
 namespace parlab {
 namespace {
-
-double now_s() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);  // one clock for every process: their times compare
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 // What the roles of one run did, summed (or bounded) over them: every field is measured by the
 // role that did the work, none is declared.
@@ -142,8 +131,7 @@ void pipeline_kernel::prepare(const param_values& values) {
   wait_ns_ = std::llround(values.real("duration") * 1e9);
   cpu_ = values.count("cpu-rounds") != 0 ? cpu_stage(values.count("cpu-rounds"))
                                          : cpu_stage::lasting(values.real("cpu"));
-  expected_ = 0;  // an independent loop over the items: the consumers' order does not matter
-  for (std::uint64_t i = 0; i < items_; ++i) expected_ += cpu_.run(scramble(i + 1));
+  expected_ = cpu_.checksum(items_);
   if (!memory_ || values.count("capacity") != capacity_) {
     capacity_ = values.count("capacity");
     state_ = nullptr;
@@ -159,7 +147,7 @@ pipeline_done pipeline_kernel::role(unsigned index, const role_split& s) const {
   pipeline_done d;
   if (state_->arrived.fetch_add(1) + 1 == s.total()) state_->start.set();
   state_->start.wait();
-  d.first_start = now_s();
+  d.first_start = monotonic_s();
   if (index < s.first)
     produce(index, s.first, d);
   else
@@ -174,20 +162,17 @@ pipeline_done pipeline_kernel::role(unsigned index, const role_split& s) const {
     d.max_in_io = state_->io.peak();
     d.max_queued = static_cast<std::uint32_t>(queue().peak());
   }
-  d.last_end = now_s();
+  d.last_end = monotonic_s();
   return d;
 }
 
 void pipeline_kernel::produce(unsigned p, unsigned producers, pipeline_done& d) const {
-  prctl(PR_SET_TIMERSLACK, 1UL);  // 50 us default slack would blur short waits
   d.producers = 1;
   for (std::uint64_t i = p; i < items_; i += producers) {
     state_->io.acquire();
-    const double started = now_s();
-    timespec t{};
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    wait_until(after(t, wait_ns_));  // the engine's wait: a GIL is released meanwhile
-    d.produce_s += now_s() - started;
+    const double started = monotonic_s();
+    io_wait(wait_ns_);
+    d.produce_s += monotonic_s() - started;
     state_->io.release();
     d.full_wait_s += queue().push(i);
     ++d.produced;
@@ -199,9 +184,9 @@ void pipeline_kernel::consume(pipeline_done& d) const {
   d.consumers = 1;
   std::uint64_t item = 0;
   while (queue().pop(item, d.empty_wait_s)) {
-    const double started = now_s();
-    d.checksum += cpu_.run(scramble(item + 1));
-    d.consume_s += now_s() - started;
+    const double started = monotonic_s();
+    d.checksum += cpu_.item(item);
+    d.consume_s += monotonic_s() - started;
     ++d.consumed;
   }
 }

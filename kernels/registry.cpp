@@ -10,12 +10,13 @@ std::unique_ptr<kernel> make_io_kernel();
 std::unique_ptr<kernel> make_counter_kernel();
 std::unique_ptr<kernel> make_spawn_kernel();
 std::unique_ptr<kernel> make_pipeline_kernel();
+std::unique_ptr<kernel> make_mixed_kernel();
 
 std::span<const kernel_entry> kernels() {
   static const kernel_entry all[] = {
       {"sum", make_sum_kernel},           {"io", make_io_kernel},
       {"counter", make_counter_kernel},   {"spawn", make_spawn_kernel},
-      {"pipeline", make_pipeline_kernel},
+      {"pipeline", make_pipeline_kernel}, {"mixed", make_mixed_kernel},
   };
   return all;
 }

@@ -25,6 +25,7 @@ namespace {
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
   std::string pin = "none", timeout, format, output, csv, json, plot, switch_interval;
+  std::string cpu_on, cpu_workers;
   bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
@@ -168,6 +169,15 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
                   "with --gil: how long a waiting thread waits before asking (default 5ms)")
       ->type_name("DURATION")
       ->group("Measurement");
+  cmd->add_option("--cpu-on", raw.cpu_on,
+                  "a staged run: the kernel's second stage (mixed's and pipeline's CPU work) on "
+                  "this backend, its first on -b")
+      ->type_name("BACKEND")
+      ->group("Measurement");
+  cmd->add_option("--cpu-workers", raw.cpu_workers,
+                  "with --cpu-on: its workers (default: the CPUs this process may use)")
+      ->type_name("N")
+      ->group("Measurement");
   if (sweep)
     cmd->add_flag("--weak", raw.weak,
                   "weak scaling: size (else first count) parameter x threads; scaled speedup")
@@ -289,6 +299,38 @@ void check_worker_counts(const sweep_options& o, const kernel& k) {
   }
 }
 
+// Both stages of a staged run must promise that their workers run at once (they wait on each
+// other) and be different backends; the kernel must be one of roles.
+void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
+  if (raw.cpu_on.empty()) {
+    if (!raw.cpu_workers.empty())
+      bad("--cpu-workers", raw.cpu_workers, "--cpu-on as well (it sizes --cpu-on's stage)");
+    return;
+  }
+  std::string able, staged;
+  for (const backend* b : backends())
+    if (b->traits().promises_concurrency && b->traits().uses_thread_count)
+      able += (able.empty() ? "" : ", ") + std::string(b->name());
+  for (const kernel_entry& entry : kernels())
+    if (entry.make()->task().role) staged += (staged.empty() ? "" : ", ") + std::string(entry.name);
+  const backend* b = find_backend(raw.cpu_on);
+  if (b == nullptr || !b->traits().promises_concurrency || !b->traits().uses_thread_count)
+    bad("--cpu-on", raw.cpu_on,
+        "a backend whose workers all run at once, as a stage needs: one of " + able);
+  if (!k.task().role)
+    bad("--cpu-on", raw.cpu_on,
+        fmt::format("a kernel of two stages ({}); kernel {} is one reduction", staged, k.name()));
+  o.cpu_on = raw.cpu_on;
+  o.cpu_workers = usable_cpus().cpus;
+  if (!raw.cpu_workers.empty()) {
+    const auto n = checked("--cpu-workers", raw.cpu_workers, parse_count);
+    if (n < 1 || n > max_threads)
+      bad("--cpu-workers", raw.cpu_workers,
+          fmt::format("a whole number from 1 to {}", max_threads));
+    o.cpu_workers = static_cast<unsigned>(n);
+  }
+}
+
 sweep_options resolve(const raw_options& raw, const std::string& command) {
   sweep_options o;
   o.command = command;
@@ -296,6 +338,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   if (entry == nullptr) bad("-k/--kernel", raw.kernel, "one of " + names_of_kernels());
   o.kernel = raw.kernel;
   o.params = parse_params(raw, *entry->make());
+  resolve_cpu_on(raw, *entry->make(), o);
   const std::string backends_text = raw.backends.empty() ? "all" : raw.backends;
   o.backends = parse_backends(backends_text, command);
   keep_backends_that_can_run(o, *entry->make(), backends_text == "all");
@@ -303,7 +346,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
                       [&](const std::string& s) { return parse_threads(s, limit); });
-  check_worker_counts(o, *entry->make());
+  if (o.cpu_on.empty()) check_worker_counts(o, *entry->make());  // staged: the stages split
   const auto reps = checked("--reps", raw.reps, parse_count);
   if (reps < 1 || reps > 100000) bad("--reps", raw.reps, "a whole number from 1 to 100000");
   o.reps = static_cast<unsigned>(reps);
@@ -360,25 +403,40 @@ int info_command(bool as_json, bool probe);
 // A kernel whose workers wait on one another deadlocks on a backend that may run them one after
 // another: `-b all` leaves such backends out and says so on stderr; naming one is exit 2.
 void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all) {
-  if (!k.traits().needs_concurrency) return;
-  std::vector<std::string> kept, dropped;
+  const bool staged = !o.cpu_on.empty();
+  if (!k.traits().needs_concurrency && !staged) return;
+  o.reference_baseline = false;  // seq cannot run it
+  const auto can_run = [&](const backend* b) {
+    return b->traits().promises_concurrency && (!staged || b->traits().uses_thread_count);
+  };
+  std::vector<std::string> kept, unable;
   std::string able;
   for (const backend* b : backends())
-    if (b->traits().promises_concurrency)
+    if (can_run(b) && b->name() != o.cpu_on)
       able += (able.empty() ? "" : ", ") + std::string(b->name());
-  for (const std::string& name : o.backends)
-    (find_backend(name)->traits().promises_concurrency ? kept : dropped).push_back(name);
-  if (dropped.empty()) return;
-  const std::string why = fmt::format(
-      "kernel {} needs all its workers running at once, which {} {} not promise (backends that "
-      "do: {})",
-      k.name(), fmt::join(dropped, ", "), dropped.size() == 1 ? "does" : "do", able);
+  bool busy = false;  // -b names --cpu-on's backend, which runs the other stage
+  for (const std::string& name : o.backends) {
+    if (name == o.cpu_on)
+      busy = true;
+    else
+      (can_run(find_backend(name)) ? kept : unable).push_back(name);
+  }
+  if (unable.empty() && !busy) return;
+  std::vector<std::string> why;
+  if (!unable.empty())
+    why.push_back(fmt::format(
+        "{} needs all its workers running at once{}, which {} {} not promise (backends that do: "
+        "{})",
+        staged ? "a staged run's first stage" : fmt::format("kernel {}", k.name()),
+        staged ? " and counted by -t" : "", fmt::join(unable, ", "),
+        unable.size() == 1 ? "does" : "do", able));
+  if (busy) why.push_back(fmt::format("{} runs the --cpu-on stage", o.cpu_on));
   if (!all)
     throw usage_error(fmt::format("-b/--backend '{}': expected backends that can run it: {}",
-                                  fmt::join(o.backends, ","), why));
-  fmt::print(stderr, "parlab: skipped {}: {}\n", fmt::join(dropped, ", "), why);
+                                  fmt::join(o.backends, ","), fmt::join(why, "; ")));
+  if (busy) unable.push_back(o.cpu_on);
+  fmt::print(stderr, "parlab: skipped {}: {}\n", fmt::join(unable, ", "), fmt::join(why, "; "));
   o.backends = kept;
-  o.reference_baseline = false;
 }
 
 int cli_main(int argc, char** argv) {

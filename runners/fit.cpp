@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 namespace parlab::runner {
 namespace {
@@ -99,8 +100,10 @@ usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& s
 std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak) {
   std::map<std::string, std::map<unsigned, double>> points;  // backend -> threads -> speedup
   std::vector<std::string> order;
+  std::set<std::string> unfit;  // speedups against more than one worker: no model fits them
   for (const record& r : records) {
     if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) continue;
+    if (r.speedup_base_threads > 1) unfit.insert(r.backend);
     if (!points.contains(r.backend)) order.push_back(r.backend);
     points[r.backend][r.threads] = r.speedup;
   }
@@ -117,7 +120,7 @@ std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool w
         f.best_threads = t;
       }
     }
-    if (p.size() >= 3) {
+    if (p.size() >= 3 && !unfit.contains(b)) {
       if (weak)
         f.gustafson_serial_fraction = fit_gustafson(p, s);
       else

@@ -1,6 +1,61 @@
 #include "runners/gil.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <new>
+#include <vector>
+
 namespace parlab::runner {
+
+// Every live lock, for the fork handlers: before a fork each lock's mutex is taken, so that no
+// thread of the parent holds it mid-update when the child's copy is made.
+struct gil_fork_handlers {
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<emulated_gil*>& live() {
+    static std::vector<emulated_gil*> all;
+    return all;
+  }
+  static void before() {
+    mutex().lock();
+    for (emulated_gil* g : live()) g->mutex_.lock();
+  }
+  static void in_parent() {
+    for (emulated_gil* g : live()) g->mutex_.unlock();
+    mutex().unlock();
+  }
+  static void in_child() {
+    for (emulated_gil* g : live()) g->reset_in_child();
+    mutex().unlock();
+  }
+};
+
+emulated_gil::emulated_gil(std::chrono::nanoseconds switch_interval) : interval_(switch_interval) {
+  static const int installed = pthread_atfork(
+      gil_fork_handlers::before, gil_fork_handlers::in_parent, gil_fork_handlers::in_child);
+  (void)installed;
+  const std::lock_guard lock(gil_fork_handlers::mutex());
+  gil_fork_handlers::live().push_back(this);
+}
+
+emulated_gil::~emulated_gil() {
+  const std::lock_guard lock(gil_fork_handlers::mutex());
+  auto& live = gil_fork_handlers::live();
+  live.erase(std::remove(live.begin(), live.end(), this), live.end());
+}
+
+void emulated_gil::reset_in_child() {
+  mutex_.unlock();  // taken by this thread in before()
+  // Threads of the parent that waited on them do not exist here: fresh conditions.
+  new (&released_) std::condition_variable;
+  new (&taken_) std::condition_variable;
+  locked_ = false;
+  holder_ = {};
+  drop_request_ = false;
+}
 
 void emulated_gil::take() {
   const auto start = std::chrono::steady_clock::now();

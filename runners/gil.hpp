@@ -11,7 +11,9 @@
 // - parlab::wait_until releases the lock while it waits and takes it back after, as
 //   Py_BEGIN_ALLOW_THREADS around blocking I/O does.
 // Each process has its own lock: forked workers hold a copy each and bypass it, as
-// multiprocessing does.
+// multiprocessing does. A child forked while a thread of the parent held the lock (a staged
+// run's process stage starts while its thread stage runs) gets its copy free: a fork handler
+// resets every live lock in the child, as CPython's PyOS_AfterFork_Child does.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,7 +32,10 @@ inline constexpr std::chrono::milliseconds default_switch_interval{5};
 
 class emulated_gil final : public wait_hooks {
  public:
-  explicit emulated_gil(std::chrono::nanoseconds switch_interval) : interval_(switch_interval) {}
+  explicit emulated_gil(std::chrono::nanoseconds switch_interval);
+  ~emulated_gil() override;
+  emulated_gil(const emulated_gil&) = delete;
+  emulated_gil& operator=(const emulated_gil&) = delete;
 
   // The task with each chunk run while holding this lock, its waits and check points hooked.
   // Valid while both this lock and `task` live.
@@ -52,6 +57,9 @@ class emulated_gil final : public wait_hooks {
  private:
   void take();
   void drop();
+  friend struct gil_fork_handlers;
+  // In a forked child, which has only the forking thread: nobody holds the lock.
+  void reset_in_child();
 
   std::chrono::nanoseconds interval_;
   mutable std::mutex mutex_;

@@ -39,6 +39,7 @@ json to_json(const record& r) {
       {"stddev_s", r.stddev_s},
       {"cv", r.cv},
       {"speedup", r.speedup},
+      {"speedup_base_threads", r.speedup_base_threads},
       {"efficiency", r.efficiency},
       {"throughput", r.throughput},
       {"throughput_unit", r.throughput_unit},

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "parlab/error.hpp"
+#include "parlab/staged_run.hpp"
 #include "runners/gil.hpp"
 #include "runners/statistics.hpp"
 
@@ -26,11 +28,11 @@ struct timed_run {
 // One run, verified. Throws run_error on failure or a wrong result. The result is poisoned first,
 // so a backend that failed to write it is caught instead of the previous run's answer
 // verifying again.
-timed_run run_once(const kernel& k, const reduce_task& task, const backend& b,
-                   const run_options& options, std::vector<std::byte>& result) {
+timed_run run_once(const kernel& k, const std::function<run_report(void*)>& execute,
+                   std::vector<std::byte>& result) {
   poison(result);
   const auto start = std::chrono::steady_clock::now();
-  run_report report = b.run(task, options, result.data());
+  run_report report = execute(result.data());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
@@ -126,11 +128,21 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   bool together = true;
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
+  std::optional<staged_run> staged;
+  unsigned second_seen = 0;  // the fewest of any rep
   try {
-    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, task, b, run, result);
+    if (options.second_stage)
+      staged.emplace(task, stage{&b, run},
+                     stage{options.second_stage, {.threads = options.second_stage_workers}});
+    const auto execute = [&](void* out) {
+      return staged ? staged->run(out) : b.run(task, run, out);
+    };
+    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, execute, result);
     if (gil) gil->reset_totals();
     for (unsigned i = 0; i < options.reps; ++i) {
-      timed_run t = run_once(k, task, b, run, result);
+      timed_run t = run_once(k, execute, result);
+      second_seen =
+          i == 0 ? t.report.second_stage_seen : std::min(second_seen, t.report.second_stage_seen);
       r.samples_s.push_back(t.seconds);
       r.workers_seen_reps.push_back(t.report.workers_seen);
       together = together && t.report.started_together;
@@ -147,21 +159,31 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     r.detail = e.what();
   }
   b.release();  // the task dies with this function: nothing may keep running on its data
+  if (options.second_stage) options.second_stage->release();
   summarize_into(r, k, options.read_bandwidth_gbs);
   r.fields = kernel_fields(k, task, r, result);
   using value = decltype(record_field::value);
+  if (options.second_stage) {
+    r.ideal_s = 0;  // the kernel's bound is for one backend's workers
+    r.fields.push_back({"cpu_on", std::string(options.second_stage->name())});
+    r.fields.push_back(
+        {"cpu_workers", r.verified ? value(static_cast<std::int64_t>(second_seen)) : value()});
+  }
   if (run.start_together)
     r.fields.push_back({"started_together", r.verified ? value(together) : value()});
   if (gil) append_gil_fields(r, *gil);
   return r;
 }
 
-void relate_to_baseline(record& r, double seq_median_s, scaling s) {
-  if (!r.verified || r.median_s <= 0 || seq_median_s <= 0) return;
-  const double ratio = seq_median_s / r.median_s;
-  r.speedup = s == scaling::weak ? r.threads * ratio : ratio;
-  r.efficiency = r.speedup / r.threads;
-  r.karp_flatt = s == scaling::weak ? 0 : karp_flatt(r.speedup, r.threads);
+void relate_to_baseline(record& r, double base_median_s, scaling s, unsigned base_threads) {
+  if (!r.verified || r.median_s <= 0 || base_median_s <= 0) return;
+  const unsigned base = std::max(1u, base_threads);
+  const double ratio = base_median_s / r.median_s;
+  r.speedup = s == scaling::weak ? ratio * r.threads / base : ratio;
+  r.efficiency = r.speedup * base / r.threads;
+  r.speedup_base_threads = base_threads;
+  // Karp-Flatt's serial fraction is defined against one worker.
+  r.karp_flatt = s == scaling::weak || base != 1 ? 0 : karp_flatt(r.speedup, r.threads);
 }
 
 }  // namespace parlab::runner

@@ -17,6 +17,10 @@ struct measure_options {
                                    // CPUs this process may use, for the oversubscribed flag
   double read_bandwidth_gbs = 0;   // probed in this run; 0 when not measured
   double gil_interval_s = 0;       // run every chunk under an emulated GIL (runners/gil.hpp); 0: no
+  // A staged run (parlab/staged_run.hpp): the task's second stage on this backend with this many
+  // workers, its first on the measured backend with run.threads; nullptr: one backend.
+  const backend* second_stage = nullptr;
+  unsigned second_stage_workers = 0;
 };
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up
@@ -45,6 +49,10 @@ enum class scaling { strong, weak };
 // Fills speedup, efficiency and Karp-Flatt against the seq median. Strong: speedup = T_seq / T_p.
 // Weak (the size grew with the threads, T_seq is at the base size): the scaled speedup
 // p T_seq / T_p, efficiency T_seq / T_p; Karp-Flatt assumes a fixed size and stays 0.
-void relate_to_baseline(record& r, double seq_median_s, scaling s = scaling::strong);
+// base_threads != 0: the baseline is the backend's own run at that many workers, not seq's (a
+// kernel seq cannot run): speedup = T_base / T_p (weak: x p / base), efficiency = speedup x
+// base / p, and no Karp-Flatt unless base is 1.
+void relate_to_baseline(record& r, double base_median_s, scaling s = scaling::strong,
+                        unsigned base_threads = 0);
 
 }  // namespace parlab::runner

@@ -30,6 +30,10 @@ struct sweep_options {
   // a kernel the reference cannot run (its workers need each other): no speedups then.
   bool reference_baseline = true;
   double gil_interval_s = 0;  // --gil's switch interval; 0: no GIL
+  // --cpu-on: a staged run, the kernel's second stage on this backend with cpu_workers workers
+  // (parlab/staged_run.hpp); "" = one backend runs everything.
+  std::string cpu_on;
+  unsigned cpu_workers = 0;
   output_format format = output_format::table;
   std::string output;     // "" = stdout
   std::string csv_file;   // --csv: a CSV copy besides the chosen format; "" = none
@@ -41,10 +45,11 @@ struct sweep_options {
 
 json to_json(const sweep_options& o);
 
-// For a kernel whose workers wait on one another (traits().needs_concurrency): with `all` (the
-// backends were `-b all`), leaves out the backends that do not promise concurrency, says so in
-// one line on stderr, and drops the reference baseline; otherwise refuses such a backend with a
-// usage_error naming those that can run it.
+// For a kernel whose workers wait on one another (traits().needs_concurrency), or any staged run
+// (o.cpu_on, whose first stage must also count workers and be another backend), drops the
+// reference baseline, since seq cannot run it; with `all` (the backends were `-b all`), leaves
+// out the backends that cannot run it, saying so in one line on stderr; otherwise refuses such
+// a backend with a usage_error naming those that can.
 void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all);
 
 // Runs the measurements and feeds every reporter; returns the exit code (0, or 1 when any

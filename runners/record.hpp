@@ -25,7 +25,10 @@ struct record {
   unsigned reps = 0;
   std::vector<double> samples_s;
   double median_s = 0, min_s = 0, max_s = 0, stddev_s = 0, cv = 0;
-  double speedup = 0, efficiency = 0, karp_flatt = 0;  // 0 when there is no seq baseline
+  double speedup = 0, efficiency = 0, karp_flatt = 0;  // 0 when there is no baseline
+  // What speedup is against: 0 the seq baseline; t the backend's own run at t threads, the
+  // smallest count measured, for a kernel seq cannot run (efficiency = speedup x t / threads).
+  unsigned speedup_base_threads = 0;
   double throughput = 0;
   std::string throughput_unit;  // GB/s, Gelem/s, tasks/s
   double gelem_per_s = 0;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,8 @@ json to_json(const sweep_options& o) {
           {"weak", o.weak},
           {"gil", o.gil_interval_s > 0},
           {"switch_interval_s", o.gil_interval_s},
+          {"cpu_on", o.cpu_on.empty() ? json(nullptr) : json(o.cpu_on)},
+          {"cpu_workers", o.cpu_workers},
           {"format", to_string(o.format)},
           {"output", o.output},
           {"csv", o.csv_file},
@@ -172,6 +175,10 @@ class sweep_runner {
     m_.run.grain = o.grain;
     m_.run.pin = o.pin;
     m_.gil_interval_s = o.gil_interval_s;
+    if (!o.cpu_on.empty()) {
+      m_.second_stage = find_backend(o.cpu_on);
+      m_.second_stage_workers = o.cpu_workers;
+    }
   }
 
   int run() {
@@ -185,6 +192,12 @@ class sweep_runner {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());
     }
+    if (o_.command == "sweep" && !o_.reference_baseline)
+      fmt::print(stderr,
+                 "parlab: no seq baseline (seq cannot run {}{}): each backend's speedup is against "
+                 "its own run at t={}, efficiency = speedup x {} / t\n",
+                 k_.name(), o_.cpu_on.empty() ? "" : " staged", o_.threads.front(),
+                 o_.threads.front());
     for (const step& s : steps_) run_step(s);
     return finish();
   }
@@ -227,6 +240,7 @@ class sweep_runner {
     c["params"] = params;  // defaults filled in: what really ran (at 1 thread, when weak)
     c["params_text"] = ran.describe(k_.params());
     c["weak_param"] = weak_param_.empty() ? json(nullptr) : json(weak_param_);
+    c["speedup_baseline"] = o_.reference_baseline ? "seq" : "each backend at the smallest threads";
     return c;
   }
 
@@ -261,7 +275,14 @@ class sweep_runner {
   }
 
   void emit(record r) {
-    relate_to_baseline(r, seq_median_, o_.weak ? scaling::weak : scaling::strong);
+    const scaling how = o_.weak ? scaling::weak : scaling::strong;
+    if (o_.reference_baseline) {
+      relate_to_baseline(r, seq_median_, how);
+    } else if (o_.command == "sweep" && r.verified) {
+      // Each backend against its own first verified run: the sweep's smallest thread count.
+      const auto [base, added] = own_baseline_.try_emplace(r.backend, r.median_s, r.threads);
+      relate_to_baseline(r, base->second.first, how, base->second.second);
+    }
     failed_ = failed_ || !r.verified;
     const std::lock_guard lock(report_mutex_);
     rep_->add(r);
@@ -343,6 +364,7 @@ class sweep_runner {
   std::optional<unsigned> prepared_factor_;
   std::string prepare_error_;
   double seq_median_ = 0;
+  std::map<std::string, std::pair<double, unsigned>> own_baseline_;  // backend: median, threads
   bool failed_ = false;
   std::timed_mutex report_mutex_;  // rep_ and records_, written by the watchdog on --timeout
   std::vector<record> records_;

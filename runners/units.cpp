@@ -12,8 +12,6 @@
 namespace parlab::runner {
 namespace {
 
-constexpr unsigned max_threads = 4096;
-
 // A plain decimal or scientific number, all of the text.
 bool parse_number(std::string_view text, double& out) {
   if (text.empty() || text.front() == '+' || text.front() == '-') return false;

@@ -13,6 +13,8 @@ std::uint64_t parse_size(std::string_view text);
 std::uint64_t parse_count(std::string_view text);
 double parse_duration(std::string_view text);  // seconds
 double parse_fraction(std::string_view text);  // [0, 1)
+// The most workers any count on the command line may ask for (-t, --cpu-workers).
+inline constexpr unsigned max_threads = 4096;
 // `limit` is the CPUs this process may use: pow2 and max stop there.
 std::vector<unsigned> parse_threads(std::string_view text, unsigned limit);
 

@@ -61,6 +61,24 @@ one_line_error pipeline-one-worker "$parlab" run -k pipeline -b threads -t 1,2
 grep -q "at least 2 workers" "$tmp/err" || { echo "FAIL pipeline-one-worker: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-no-consumer "$parlab" run -k pipeline -b fork -t 4 --producers 4
 one_line_error pipeline-zero-capacity "$parlab" run -k pipeline -b threads -t 2 --capacity 0
+# mixed (lesson 9): any backend runs it whole; --cpu-on splits it over two backends at once.
+m="--items 8 --duration 1ms --cpu 200us --reps 1"
+check mixed-seq 0 "io_roles=1 cpu_roles=1" -- "$parlab" run -k mixed -b seq -t 1 $m
+check mixed-tbb 0 "io_roles=2 cpu_roles=2" -- "$parlab" run -k mixed -b tbb -t 2 $m
+check mixed-staged 0 "cpu_on=forkpool cpu_workers=2" -- "$parlab" run -k mixed -b threads -t 3 --cpu-on forkpool --cpu-workers 2 $m
+check mixed-staged-gil 0 "io_roles=3 cpu_roles=1" -- "$parlab" run -k mixed -b threads -t 3 --cpu-on fork --cpu-workers 1 --gil $m
+check mixed-staged-sweep 0 "skipped seq, tbb, forkpool: .*forkpool runs the --cpu-on stage" -- "$parlab" sweep -k mixed -t 1,2 --cpu-on forkpool --cpu-workers 1 $m
+grep -q "against its own run at t=1" "$tmp/err" || { echo "FAIL mixed-staged-sweep says what its speedup is against"; fails=$((fails + 1)); }
+one_line_error cpu-on-unknown "$parlab" run -k mixed -b threads -t 2 --cpu-on gpu
+one_line_error cpu-on-seq "$parlab" run -k mixed -b threads -t 2 --cpu-on seq
+grep -q "one of threads, omp, fork, forkpool" "$tmp/err" || { echo "FAIL cpu-on-seq names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error cpu-on-same "$parlab" run -k mixed -b forkpool -t 2 --cpu-on forkpool
+one_line_error cpu-on-first-seq "$parlab" run -k mixed -b seq -t 1 --cpu-on forkpool
+one_line_error cpu-on-reduction "$parlab" run -k sum -b threads -t 2 --cpu-on forkpool
+one_line_error cpu-workers-alone "$parlab" run -k mixed -b threads -t 2 --cpu-workers 2
+one_line_error cpu-workers-zero "$parlab" run -k mixed -b threads -t 2 --cpu-on fork --cpu-workers 0
+one_line_error cpu-workers-huge "$parlab" run -k mixed -b threads -t 2 --cpu-on fork --cpu-workers 5000
+one_line_error cpu-workers-word "$parlab" run -k mixed -b threads -t 2 --cpu-on fork --cpu-workers two
 for b in seq threads tbb omp fork; do
   check "run-$b" 0 "yes" -- "$parlab" run -k sum -b "$b" -t 2 --size 1e6 --reps 2
 done

@@ -24,10 +24,7 @@ namespace {
 
 using pair = std::pair<const char*, double>;
 
-std::vector<std::string> promising() {
-  return parlab::testing::backend_names(
-      [](const parlab::backend_traits& t) { return t.promises_concurrency; });
-}
+using parlab::testing::promising;
 
 std::unique_ptr<parlab::kernel> pipeline(std::initializer_list<pair> values) {
   return parlab::testing::prepared("pipeline", values);

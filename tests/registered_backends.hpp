@@ -21,6 +21,10 @@ inline std::vector<std::string> backend_names(
 
 inline bool uses_threads(const backend_traits& t) { return t.uses_thread_count; }
 inline bool shares_memory(const backend_traits& t) { return t.shares_memory; }
+// The backends that can run a task of roles: every worker at once.
+inline std::vector<std::string> promising() {
+  return backend_names([](const backend_traits& t) { return t.promises_concurrency; });
+}
 inline bool runs_processes(const backend_traits& t) { return t.worker == worker_kind::process; }
 
 }  // namespace parlab::testing

@@ -36,6 +36,8 @@ struct run_report {
   std::string placement;
   // Every worker waited at a start latch until all had arrived (run_options::start_together).
   bool started_together = false;
+  // A staged run's second stage: the workers it really ran on (parlab/staged_run.hpp); else 0.
+  unsigned second_stage_seen = 0;
 };
 
 // What a backend runs its workers as.

@@ -10,4 +10,5 @@
 #include "parlab/params.hpp"
 #include "parlab/reduce_task.hpp"
 #include "parlab/registry.hpp"
+#include "parlab/staged_run.hpp"
 #include "parlab/wait.hpp"
