@@ -203,5 +203,50 @@ TEST(lab_processes, cheap_processes_or_shared_ones_do_not_hold) {
   EXPECT_EQ(judged("processes", processes_trials(25, 150, false)), verdict::fails);
 }
 
+record piped(double median_s, std::int64_t max_in_io) {
+  record r = timed(4, median_s);
+  r.fields = {{"max_in_io", max_in_io}, {"queue_wait_s", 0.1}};
+  return r;
+}
+
+// one_slot_s: the pipeline with 1 I/O slot (2 slots take 0.08 s); peak: the 2-slot runs' peak.
+std::vector<trial> primitives_trials(double one_slot_s, std::int64_t peak) {
+  return {{"threads, 1 I/O slot", piped(one_slot_s, 1)},
+          {"threads, 2 I/O slots", piped(0.08, peak)},
+          {"processes, 2 I/O slots", piped(0.085, peak)}};
+}
+
+TEST(lab_primitives, a_semaphore_that_does_not_cap_or_a_slot_that_does_not_count_do_not_hold) {
+  EXPECT_EQ(judged("primitives", primitives_trials(0.16, 2)), verdict::holds);
+  EXPECT_EQ(judged("primitives", primitives_trials(0.09, 2)), verdict::fails);  // slots no matter
+  EXPECT_EQ(judged("primitives", primitives_trials(0.16, 3)), verdict::fails);  // above the cap
+  EXPECT_EQ(judged("primitives", primitives_trials(0.16, 1)), verdict::not_shown);  // unused slot
+}
+
+record mixed_run(unsigned threads, double median_s) {
+  record r = timed(threads, median_s);
+  r.fields = {{"items_per_s", 48 / median_s}};
+  return r;
+}
+
+// gil_threads_s / free_threads_s: threads alone, under the GIL and without; the split takes
+// 0.5 s either way, processes alone 0.52 s.
+std::vector<trial> when_trials(double gil_threads_s, double free_threads_s) {
+  return {{"threads", mixed_run(16, free_threads_s)},
+          {"processes", mixed_run(16, 0.52)},
+          {"split", mixed_run(8, 0.5)},
+          {"threads, GIL", mixed_run(16, gil_threads_s)},
+          {"processes, GIL", mixed_run(16, 0.52)},
+          {"split, GIL", mixed_run(8, 0.5)}};
+}
+
+TEST(lab_when_to_use, a_split_that_does_not_beat_the_gil_does_not_hold) {
+  EXPECT_EQ(judged("when-to-use", when_trials(1.0, 0.52)), verdict::holds);
+  EXPECT_EQ(judged("when-to-use", when_trials(0.6, 0.52)), verdict::fails);     // 1.2x only
+  EXPECT_EQ(judged("when-to-use", when_trials(1.0, 0.7)), verdict::not_shown);  // threads lag
+  const outcome o = assess(*find_lesson("when-to-use"), when_trials(1.0, 0.52));
+  EXPECT_NE(o.verdict.reason.find("split, GIL won here"), std::string::npos) << o.verdict.reason;
+}
+
 }  // namespace
 }  // namespace parlab::runner::lab

@@ -138,6 +138,8 @@ trial context::measure(const experiment& e, double gil_interval_s) {
   m.cores = cores_;
   m.cpu_limit = cpu_limit_;
   m.read_bandwidth_gbs = gbs_;
+  m.second_stage = e.cpu_on;
+  m.second_stage_workers = e.cpu_workers;
   std::string params_text;
   try {
     const kernel& k = prepare(e, params_text);

@@ -59,6 +59,9 @@ struct experiment {
   std::vector<setting> params;
   const backend& b;
   unsigned threads = 1;
+  // A staged run (--cpu-on): the kernel's second stage on this backend with cpu_workers workers.
+  const backend* cpu_on = nullptr;
+  unsigned cpu_workers = 0;
 };
 
 // What a lesson's measurements share within one command: the size, the usable CPUs, the
