@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "bench/grid.hpp"
 #include "bench/suite.hpp"
 #include "parlab/kernel.hpp"
+#include "parlab/staged_run.hpp"
 #include "runners/gil.hpp"
 #include "runners/measure.hpp"
 
@@ -35,10 +37,11 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
 
 // Every run writes over a poisoned buffer, as in the runner: a backend that failed to write its
 // result would otherwise leave the previous run's, which verifies.
+// A staged run, when given, runs both its stages instead of b alone.
 unsigned run_once(const backend& b, const reduce_task& task, const run_options& options,
-                  std::span<std::byte> result) {
+                  const staged_run* staged, std::span<std::byte> result) {
   runner::poison(result);
-  return b.run(task, options, result.data()).workers_seen;
+  return (staged ? staged->run(result.data()) : b.run(task, options, result.data())).workers_seen;
 }
 
 // The kernel's own record fields (spawn_us_per_worker, lost_updates ...) as counters, the
@@ -83,11 +86,20 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
                               .all_at_once = k.traits().needs_concurrency};
     // One untimed run first, as `parlab run --warmup 1` does: Google Benchmark 1.7.1 has no
     // warm-up, and a first run pays page faults, lazy runtime start-up and pool creation.
-    unsigned seen = run_once(b, task, options, result);
+    std::optional<staged_run> staged;
+    if (c.cpu_on)
+      staged.emplace(task, stage{&b, options}, stage{c.cpu_on, {.threads = c.cpu_workers}});
+    const staged_run* both = staged ? &*staged : nullptr;
+    // Its process stage dies with the stage's thread: end it first, reaped, on any exit.
+    const std::unique_ptr<const staged_run, void (*)(const staged_run*)> release_at_exit(
+        both, [](const staged_run* s) {
+          if (s) s->release();
+        });
+    unsigned seen = run_once(b, task, options, both, result);
     if (gil) gil->reset_totals();
     const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) {
-      seen = run_once(b, task, options, result);
+      seen = run_once(b, task, options, both, result);
       benchmark::ClobberMemory();
     }
     const std::chrono::duration<double> loop = std::chrono::steady_clock::now() - start;

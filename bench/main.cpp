@@ -138,6 +138,39 @@ void register_gil(const grid& g, prepared& store) {
   }
 }
 
+// Lesson 9's claims (kernel mixed: 48 items, each a 50 ms wait then 20 ms of computation), under
+// the emulated GIL and without, back to back in each round: one pool of 16 threads, and the split,
+// its waits on 8 threads and its computation handed to each process backend with as many
+// workers as there are CPUs (a staged run, --cpu-on).
+void register_mixed(const grid& g, prepared& store) {
+  param_values v;
+  v.set("items", 48);
+  v.set("duration", 0.05);
+  v.set("cpu", 0.02);
+  const backend* threads = nullptr;
+  for (const backend* b : backends())
+    if (threads == nullptr && b->traits().worker == worker_kind::thread &&
+        b->traits().promises_concurrency && b->traits().uses_thread_count)
+      threads = b;
+  if (threads == nullptr) return;
+  for (unsigned round = 0; round < g.rounds; ++round)
+    for (const bool gil : {false, true}) {
+      engine_case alone =
+          make_case(gil ? "mixed_gil" : "mixed", "mixed", v, {"items", "round"}, {48, round});
+      if (gil) alone.gil_interval = gil_switch_interval;
+      register_engine(alone, *threads, 16, store);
+      for (const backend* p : backends_of(true)) {
+        if (!p->traits().promises_concurrency || !p->traits().uses_thread_count) continue;
+        engine_case split = alone;
+        split.family =
+            std::string(gil ? "mixed_split_gil" : "mixed_split") + "_" + std::string(p->name());
+        split.cpu_on = p;
+        split.cpu_workers = g.cores;
+        register_engine(split, *threads, 8, store);
+      }
+    }
+}
+
 // The io target, 32 waits of 100 ms on 32 workers, in every round; over the thread grid
 // the waits are 10 ms, because one worker takes 32 of them in a row.
 void register_io(const grid& g, prepared& store) {
@@ -175,7 +208,8 @@ bool runs_case(const engine_case& c, const backend& b, unsigned threads) {
 // A kernel added later is measured with its defaults over the thread grid, with no code here.
 void register_other_kernels(const grid& g, prepared& store) {
   for (const kernel_entry& k : parlab::kernels()) {
-    if (k.name == "sum" || k.name == "io" || k.name == "spawn") continue;  // registered above
+    if (k.name == "sum" || k.name == "io" || k.name == "spawn" || k.name == "mixed")
+      continue;  // registered above
     const engine_case c = make_case(std::string(k.name), k.name, {}, {"round"}, {0});
     for (unsigned t : thread_counts(g.cores))
       for (const backend* b : backends())
@@ -191,6 +225,7 @@ void register_suite(const grid& g, prepared& store) {
   // Before io: its 32 workers grow tbb's and omp's pools to 32, and a fork copies their stacks.
   register_spawn(g, store);
   register_gil(g, store);
+  register_mixed(g, store);
   register_io(g, store);
   register_other_kernels(g, store);
 }

@@ -32,6 +32,10 @@ struct engine_case {
   // Above zero: every chunk runs under an emulated GIL with this switch interval (--gil,
   // runners/gil.hpp), applied to the task as the runner applies it.
   std::chrono::nanoseconds gil_interval{0};
+  // Set: a staged run (parlab/staged_run.hpp), the task's second stage on this backend with
+  // cpu_workers workers, its first on the benchmark's backend.
+  const backend* cpu_on = nullptr;
+  unsigned cpu_workers = 0;
 };
 
 // "<family>/<backend>/<args>/threads:T/real_time": the kernel prepared once, run on the

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Summarise parlab_bench's Google Benchmark JSON: the engine against hand-written baselines and
-against the read-bandwidth probe, and the performance targets of issues 4 and 10, met or missed.
+against the read-bandwidth probe, and the performance targets of issues 4, 10 and 11, met or
+missed.
 
 Ratios are taken within one round (the engine, the baselines and the probe of one point run back
 to back, seconds apart) and the median over rounds is shown: on a shared machine bandwidth moves
@@ -41,7 +42,8 @@ def load(path):
             errors.append(f"{b['name']}: {b.get('error_message', '')}")
             continue
         family, impl, args = parse_name(b.get("run_name", b["name"]))
-        key = (family, impl, args.get("size", args.get("tasks", 0)), args.get("round", 0),
+        key = (family, impl, args.get("size", args.get("tasks", args.get("items", 0))),
+               args.get("round", 0),
                args.get("threads", 1))
         runs[key].append(b["real_time"] * UNIT_SECONDS[b.get("time_unit", "ns")])
         counters[key] = {**b, "args": args}
@@ -430,7 +432,37 @@ def gil_io(s, out):
     return res, n
 
 
-def lesson_targets(s, spawn, gil, io, out):
+def when_to_use(s, out):
+    """Lesson 9 (issue 11): kernel mixed on one pool of threads and split over threads and a
+    process backend (a staged run), with and without the emulated GIL, ratios within a round."""
+    items = s.values("mixed", 2)
+    if not items:
+        return {}
+    n, res = items[0], {}
+    splits = sorted({f[len("mixed_split_"):] for f, *_ in s.times if f.startswith("mixed_split_")
+                     and not f.startswith("mixed_split_gil_")})
+    out.append(f"When to use what (lesson 9): {n} items of a 50 ms wait then 20 ms of work, ms per "
+               "run; threads alone on 16, the split's waits on 8 threads, its work on --cpu-on")
+    out.append(f"{'strategy':<28}{'no gil':>11}{'gil':>11}")
+    alone = [s.per_round(f, n, 16, lambda r, f=f: 1e3 * (s.t(f, "threads", n, r, 16) or 0) or None)
+             for f in ("mixed", "mixed_gil")]
+    out.append(f"{'threads alone':<28}" + "".join(cell(v, 11) for v in alone))
+    for p in splits:
+        fams = (f"mixed_split_{p}", f"mixed_split_gil_{p}")
+        ms = [s.per_round(f, n, 8, lambda r, f=f: 1e3 * (s.t(f, "threads", n, r, 8) or 0) or None)
+              for f in fams]
+        out.append(f"{'split, cpu on ' + p:<28}" + "".join(cell(v, 11) for v in ms))
+        res[p] = {
+            "gil_win": s.per_round(fams[1], n, 8, lambda r: ratio(
+                s.t("mixed_gil", "threads", n, r, 16), s.t(fams[1], "threads", n, r, 8))),
+            "free_gap": s.per_round(fams[0], n, 8, lambda r: ratio(
+                s.t("mixed", "threads", n, r, 16), s.t(fams[0], "threads", n, r, 8))),
+        }
+    out.append("")
+    return res
+
+
+def lesson_targets(s, spawn, gil, io, out, mixed=None):
     """Issue 10's claims, judged on what each backend declares (shares_memory), not its name."""
     lines = []
     for (b, t), v in spawn.items():
@@ -456,9 +488,14 @@ def lesson_targets(s, spawn, gil, io, out):
     io_res, n = io if io else ({}, 0)
     for b, v in io_res.items():
         lines.append(check(f"--gil io, {b}: {n} waits on {n} workers, speedup over 1", med(v), 2.7))
+    for p, v in (mixed or {}).items():
+        lines.append(check(f"mixed --gil: threads alone / split (cpu on {p})", med(v["gil_win"]),
+                           1.5))
+        lines.append(check(f"mixed without --gil: threads alone / split (cpu on {p})",
+                           med(v["free_gap"]), 1.1, higher=False))
     if lines:
-        out.append("Targets (issue 10: the price of a worker, the emulated GIL), each the median "
-                   "over rounds")
+        out.append("Targets (issues 10 and 11: the price of a worker, the emulated GIL, when to "
+                   "use what), each the median over rounds")
         out += lines
         out.append("")
 
@@ -561,12 +598,13 @@ def main():
     io = io_efficiency(s, out)
     spawn = spawn_costs(s, out)
     gil, gil_waits = gil_sum(s, out), gil_io(s, out)
+    mixed = when_to_use(s, out)
     if hl_size and s.size_class(hl_size) != "DRAM":
         if s.llc is None:
             out.append(f"(memory-bound {fmt_size(hl_size)} targets not judged: no LLC size recorded)")
         hl, hl_size = {}, None  # the targets are for the DRAM-sized headline, filtered out here
     targets(s, hl, hl_size, own, compute, io, seq, out)
-    lesson_targets(s, spawn, gil, gil_waits, out)
+    lesson_targets(s, spawn, gil, gil_waits, out, mixed)
     if errors:
         out.append("Benchmarks that failed (error, or a result that did not verify):")
         out += [f"  {e}" for e in errors]
