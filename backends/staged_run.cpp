@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/first_error.hpp"
 #include "parlab/error.hpp"
 
 namespace parlab {
@@ -25,16 +26,6 @@ reduce_task part(const reduce_task& task, const role_split& whole, unsigned offs
     role(offset + r, whole, partial);
   };
   return t;
-}
-
-bool poisoned(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const poisoned_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
 }
 
 }  // namespace
@@ -114,22 +105,19 @@ run_report staged_run::run(void* result) const {
   if (task_.reset) task_.reset(split_);
   std::vector<std::byte> partial[2] = {std::vector<std::byte>(task_.partial_size),
                                        std::vector<std::byte>(task_.partial_size)};
-  std::exception_ptr error[2];
+  detail::first_error error(task_);  // cancels the task, so the other stage's waits end
   run_report report[2];
   auto run_stage = [&](int k) {
     try {
       report[k] = stages_[k].runs_on->run(parts_[k], stages_[k].options, partial[k].data());
     } catch (...) {
-      error[k] = std::current_exception();
-      if (task_.cancel) task_.cancel();  // the other stage may be waiting on this one
+      error.capture(std::current_exception());
     }
   };
   second_thread_->start([&] { run_stage(1); });
   run_stage(0);
   second_thread_->wait();
-  if (error[0] && error[1]) std::rethrow_exception(poisoned(error[0]) ? error[1] : error[0]);
-  for (const std::exception_ptr& e : error)
-    if (e) std::rethrow_exception(e);
+  error.rethrow_if_any();
   task_.identity(result);
   for (const std::vector<std::byte>& p : partial) task_.combine(result, p.data());
   run_report both = report[0];

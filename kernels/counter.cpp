@@ -1,17 +1,16 @@
 #include <pthread.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 
 #include "parlab/coverage.hpp"
-#include "parlab/error.hpp"
 #include "parlab/kernel.hpp"
+#include "parlab/shared_memory.hpp"
 
 namespace parlab {
 namespace {
@@ -34,36 +33,38 @@ struct shared_counter {
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
-struct counter_deleter {
-  bool mapped = false;
-  void operator()(shared_counter* c) const {
-    pthread_mutex_destroy(&c->lock);
-    c->~shared_counter();
-    if (mapped)
-      munmap(c, sizeof(shared_counter));
+// Where the counter lives: a private allocation, or with --shared a shared_memory mapping made
+// before any worker forks, its mutex marked process-shared.
+class counter_home {
+ public:
+  explicit counter_home(bool shared) {
+    if (shared)
+      mapping_ = std::make_unique<shared_memory>(sizeof(shared_counter));
     else
-      ::operator delete (c, std::align_val_t{64});
+      own_ = std::make_unique<private_bytes>();
+    c_ = new (shared ? mapping_->data() : own_->bytes) shared_counter;
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
+    pthread_mutex_init(&c_->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
   }
-};
-using counter_ptr = std::unique_ptr<shared_counter, counter_deleter>;
+  ~counter_home() {
+    pthread_mutex_destroy(&c_->lock);
+    c_->~shared_counter();
+  }
+  counter_home(const counter_home&) = delete;
+  counter_home& operator=(const counter_home&) = delete;
+  [[nodiscard]] shared_counter& get() const { return *c_; }
 
-counter_ptr make_counter(bool shared) {
-  void* p = nullptr;
-  if (shared) {
-    p = mmap(nullptr, sizeof(shared_counter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-             -1, 0);
-    if (p == MAP_FAILED) throw run_error(std::string("counter: mmap: ") + std::strerror(errno));
-  } else {
-    p = ::operator new (sizeof(shared_counter), std::align_val_t{64});
-  }
-  counter_ptr c(new (p) shared_counter, counter_deleter{shared});
-  pthread_mutexattr_t attr;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_setpshared(&attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
-  pthread_mutex_init(&c->lock, &attr);
-  pthread_mutexattr_destroy(&attr);
-  return c;
-}
+ private:
+  struct private_bytes {
+    alignas(shared_counter) std::byte bytes[sizeof(shared_counter)];
+  };
+  std::unique_ptr<shared_memory> mapping_;
+  std::unique_ptr<private_bytes> own_;
+  shared_counter* c_ = nullptr;
+};
 
 // Lesson 7, the race: workers add 1 to one shared counter, --increments M in all. unsafe is a
 // relaxed load then a relaxed store (updates are lost without undefined behaviour), mutex and
@@ -94,10 +95,10 @@ class counter_kernel final : public typed_kernel<tally> {
     n_ = values.count("increments");
     mode_ = static_cast<mode>(values.choice("mode"));
     shared_ = values.count("shared") != 0;
-    counter_ = make_counter(shared_);
+    counter_ = std::make_unique<counter_home>(shared_);
     owner_ = getpid();
   }
-  void reset_run() const override { counter_->value.store(0); }
+  void reset_run() const override { counter_->get().value.store(0); }
 
   tally body(index_range r) const override {
     increment(r.size());
@@ -115,7 +116,7 @@ class counter_kernel final : public typed_kernel<tally> {
 
  private:
   void increment(std::size_t times) const {
-    std::atomic<std::uint64_t>& c = counter_->value;
+    std::atomic<std::uint64_t>& c = counter_->get().value;
     switch (mode_) {
       case mode::unsafe:
         for (std::size_t k = 0; k < times; ++k)
@@ -123,9 +124,9 @@ class counter_kernel final : public typed_kernel<tally> {
         return;
       case mode::mutex:
         for (std::size_t k = 0; k < times; ++k) {
-          pthread_mutex_lock(&counter_->lock);
+          pthread_mutex_lock(&counter_->get().lock);
           c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-          pthread_mutex_unlock(&counter_->lock);
+          pthread_mutex_unlock(&counter_->get().lock);
         }
         return;
       case mode::atomic:
@@ -146,13 +147,13 @@ class counter_kernel final : public typed_kernel<tally> {
   outcome outcome_of(const tally& t) const {
     if (mode_ == mode::sharded) return {t.ran.count, n_, false};
     const std::uint64_t visible = shared_ ? n_ : n_ - t.elsewhere;
-    return {counter_->value.load(), visible, !shared_ && t.elsewhere > 0};
+    return {counter_->get().value.load(), visible, !shared_ && t.elsewhere > 0};
   }
 
   std::uint64_t n_ = 0;
   mode mode_ = mode::unsafe;
   bool shared_ = false;
-  counter_ptr counter_;
+  std::unique_ptr<counter_home> counter_;
   pid_t owner_ = 0;
 };
 
