@@ -85,6 +85,9 @@ run_report backend::run(const reduce_task& task, const run_options& options, voi
   if (options.threads == 0) throw usage_error("a backend needs at least 1 thread");
   if (!task.identity || !task.combine || (!task.role && (!task.evaluate || !task.accumulate)))
     throw usage_error("reduce_task is missing its identity, evaluate, accumulate or combine");
+  if (traits().runs_only_waits && !task.start_item)
+    throw usage_error(std::string(name()) +
+                      " is an event loop: it runs waits, not computation, and this task computes");
   if (options.all_at_once && !traits().promises_concurrency)
     throw usage_error(std::string(name()) +
                       " does not promise that all its workers run at once, which this task needs");

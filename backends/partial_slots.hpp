@@ -58,6 +58,15 @@ class partial_slots {
       task_.accumulate(r, partial(w));
     }
   }
+  // Worker w folds a finished item's partial into its slot: what an event loop does per item.
+  void deliver(unsigned w, const void* p) const {
+    if (ran_flag(w) == 0) {
+      ran_flag(w) = 1;
+      std::memcpy(partial(w), p, task_.partial_size);
+    } else {
+      task_.combine(partial(w), p);
+    }
+  }
   [[nodiscard]] bool ran(unsigned w) const { return ran_flag(w) != 0; }
 
   // result = every slot that ran combined in worker order, or the identity if none ran.

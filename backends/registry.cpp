@@ -11,11 +11,12 @@ const backend& tbb_backend();
 const backend& omp_backend();
 const backend& fork_backend();
 const backend& forkpool_backend();
+const backend& async_backend();
 
 std::span<const backend* const> backends() {
   static const backend* const all[] = {
-      &seq_backend(), &threads_backend(), &tbb_backend(),
-      &omp_backend(), &fork_backend(),    &forkpool_backend(),
+      &seq_backend(),  &threads_backend(),  &tbb_backend(),   &omp_backend(),
+      &fork_backend(), &forkpool_backend(), &async_backend(),
   };
   return all;
 }

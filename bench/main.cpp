@@ -31,7 +31,8 @@ constexpr std::chrono::milliseconds gil_switch_interval = runner::default_switch
 
 // A backend that ignores the thread count (seq): measuring it at 2, 4 ... would repeat one number.
 bool runs_at(const backend& b, unsigned threads) {
-  return b.traits().uses_thread_count || threads == 1;
+  // An event loop runs waits only: it has a group of its own (register_async).
+  return !b.traits().runs_only_waits && (b.traits().uses_thread_count || threads == 1);
 }
 
 engine_case make_case(std::string family, std::string_view kernel, param_values values,

@@ -1,4 +1,3 @@
-#include <sys/prctl.h>
 #include <time.h>
 
 #include <algorithm>
@@ -12,8 +11,7 @@
 #include <vector>
 
 #include "kernels/mixing.hpp"
-#include "parlab/kernel.hpp"
-#include "parlab/wait.hpp"
+#include "parlab/waits_kernel.hpp"
 
 namespace parlab {
 namespace {
@@ -31,15 +29,18 @@ constexpr std::uint64_t wait_id(std::size_t i, std::int64_t wait_ns) {
 
 // Simulated I/O: K waits of D seconds each, slept against absolute deadlines so that a chain
 // of waits does not drift (a relative sleep_for overshoots ~80 us each, docs/ENGINE.md). It uses
-// no CPU, so it scales with the number of waiting workers, not with cores.
-class io_kernel final : public typed_kernel<waits_done> {
+// no CPU, so it scales with the number of waits in flight, not with cores: one per worker on a
+// thread or a process, all of them at once on an event loop.
+class io_kernel final : public waits_kernel<waits_done> {
  public:
+  // Ten times the million an event loop is asked to hold; each costs ~200 bytes there.
+  static constexpr double max_tasks = 1e7;
   std::string_view name() const override { return "io"; }
   std::string_view description() const override {
     return "simulated I/O: --tasks K waits of --duration D, optional --jitter F (seeded)";
   }
   std::vector<param_spec> params() const override {
-    return {{"tasks", param_kind::count, 8, "number of waits", 0},
+    return {{"tasks", param_kind::count, 8, "number of waits", 0, {}, max_tasks},
             {"duration", param_kind::duration, 0.1, "length of each wait", 0},
             {"jitter", param_kind::fraction, 0, "each wait is D x (1 +- F), F in [0, 1)", 0},
             {"seed", param_kind::count, 42, "seed of the jitter generator", 0}};
@@ -61,18 +62,9 @@ class io_kernel final : public typed_kernel<waits_done> {
     std::partial_sum(longest_first_.begin(), longest_first_.end(), longest_first_.begin());
   }
 
-  waits_done body(index_range r) const override {
-    prctl(PR_SET_TIMERSLACK, 1UL);  // 50 us default slack would blur short waits
-    timespec deadline{};
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    waits_done done;
-    for (std::size_t i = r.begin; i < r.end; ++i) {
-      deadline = after(deadline, waits_ns_[i]);
-      wait_until(deadline);  // the engine's wait: a GIL is released meanwhile
-      done.checksum += wait_id(i, waits_ns_[i]);
-    }
-    done.count = r.size();
-    return done;
+  waiting<waits_done> item(std::size_t i, timespec start) const override {
+    co_await until(after(start, waits_ns_[i]));  // the engine's wait: a GIL is released meanwhile
+    co_return waits_done{1, wait_id(i, waits_ns_[i])};
   }
   waits_done combine(const waits_done& a, const waits_done& b) const override {
     return {a.count + b.count, a.checksum + b.checksum};

@@ -247,7 +247,10 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
         break;
       }
     }
-    if (v < spec->min_value) bad(flag, text, fmt::format("at least {}", spec->min_value));
+    if (v < spec->min_value || (spec->max_value > 0 && v > spec->max_value))
+      bad(flag, text,
+          spec->max_value > 0 ? fmt::format("from {} to {:.0f}", spec->min_value, spec->max_value)
+                              : fmt::format("at least {}", spec->min_value));
     values.set(name, v);
   }
   return values;
@@ -341,7 +344,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   resolve_cpu_on(raw, *entry->make(), o);
   const std::string backends_text = raw.backends.empty() ? "all" : raw.backends;
   o.backends = parse_backends(backends_text, command);
-  keep_backends_that_can_run(o, *entry->make(), backends_text == "all");
+  keep_backends_that_can_run(o, *entry->make(), backends_text == "all", raw.gil);
   o.threads_spec = raw.threads.empty() ? "pow2" : raw.threads;
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
@@ -400,42 +403,65 @@ int info_command(bool as_json, bool probe);
 
 }  // namespace
 
-// A kernel whose workers wait on one another deadlocks on a backend that may run them one after
-// another: `-b all` leaves such backends out and says so on stderr; naming one is exit 2.
-void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all) {
+namespace {
+
+// Why backend b cannot run this kernel as asked, as a phrase after its name; "" when it can.
+std::string refusal(const backend& b, const kernel& k, const sweep_options& o, bool gil) {
+  const backend_traits t = b.traits();
   const bool staged = !o.cpu_on.empty();
-  if (!k.traits().needs_concurrency && !staged) return;
-  o.reference_baseline = false;  // seq cannot run it
-  const auto can_run = [&](const backend* b) {
-    return b->traits().promises_concurrency && (!staged || b->traits().uses_thread_count);
-  };
-  std::vector<std::string> kept, unable;
-  std::string able;
+  if (staged && b.name() == o.cpu_on) return "runs the --cpu-on stage";
+  if (t.runs_only_waits && !k.has_waiting_items())
+    return fmt::format("is an event loop: it runs waits, not computation, and kernel {} computes",
+                       k.name());
+  if (t.runs_only_waits && gil)
+    return "is an event loop: its coroutines never block, so an emulated GIL has nothing to hand "
+           "over";
+  if ((k.traits().needs_concurrency || staged) &&
+      !(t.promises_concurrency && (!staged || t.uses_thread_count)))
+    return fmt::format("does not promise that all its workers run at once{}, which {} needs",
+                       staged ? " and are counted by -t" : "",
+                       staged ? "a staged run's first stage" : fmt::format("kernel {}", k.name()));
+  return {};
+}
+
+}  // namespace
+
+// A backend that cannot run the kernel (its workers would deadlock, or it runs only waits):
+// `-b all` leaves it out and says so on stderr; naming one is exit 2, saying which can.
+void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all, bool gil) {
+  if (k.traits().needs_concurrency || !o.cpu_on.empty())
+    o.reference_baseline = false;  // seq cannot run it
+  std::vector<std::string> able, kept, unable;
   for (const backend* b : backends())
-    if (can_run(b) && b->name() != o.cpu_on)
-      able += (able.empty() ? "" : ", ") + std::string(b->name());
-  bool busy = false;  // -b names --cpu-on's backend, which runs the other stage
+    if (refusal(*b, k, o, gil).empty()) able.emplace_back(b->name());
+  std::vector<std::pair<std::string, std::vector<std::string>>> why;  // reason, backends
   for (const std::string& name : o.backends) {
-    if (name == o.cpu_on)
-      busy = true;
-    else
-      (can_run(find_backend(name)) ? kept : unable).push_back(name);
+    const std::string reason = refusal(*find_backend(name), k, o, gil);
+    if (reason.empty()) {
+      kept.push_back(name);
+      continue;
+    }
+    unable.push_back(name);
+    auto same =
+        std::find_if(why.begin(), why.end(), [&](const auto& w) { return w.first == reason; });
+    if (same == why.end()) same = why.insert(why.end(), {reason, {}});
+    same->second.push_back(name);
   }
-  if (unable.empty() && !busy) return;
-  std::vector<std::string> why;
-  if (!unable.empty())
-    why.push_back(fmt::format(
-        "{} needs all its workers running at once{}, which {} {} not promise (backends that do: "
-        "{})",
-        staged ? "a staged run's first stage" : fmt::format("kernel {}", k.name()),
-        staged ? " and counted by -t" : "", fmt::join(unable, ", "),
-        unable.size() == 1 ? "does" : "do", able));
-  if (busy) why.push_back(fmt::format("{} runs the --cpu-on stage", o.cpu_on));
+  if (unable.empty()) return;
+  std::vector<std::string> said;
+  for (const auto& [reason, names] : why) {
+    std::string verb = reason.substr(0, reason.find(' '));  // "is ...", "does ...", "runs ..."
+    if (names.size() > 1)
+      verb = verb == "is" ? "are" : verb == "does" ? "do" : verb.substr(0, verb.size() - 1);
+    said.push_back(
+        fmt::format("{} {}{}", fmt::join(names, ", "), verb, reason.substr(reason.find(' '))));
+  }
+  const std::string because =
+      fmt::format("{} (backends that can: {})", fmt::join(said, "; "), fmt::join(able, ", "));
   if (!all)
     throw usage_error(fmt::format("-b/--backend '{}': expected backends that can run it: {}",
-                                  fmt::join(o.backends, ","), fmt::join(why, "; ")));
-  if (busy) unable.push_back(o.cpu_on);
-  fmt::print(stderr, "parlab: skipped {}: {}\n", fmt::join(unable, ", "), fmt::join(why, "; "));
+                                  fmt::join(o.backends, ","), because));
+  o.skipped = fmt::format("skipped {}: {}", fmt::join(unable, ", "), because);
   o.backends = kept;
 }
 

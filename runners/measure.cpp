@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "parlab/error.hpp"
 #include "parlab/staged_run.hpp"
 #include "runners/gil.hpp"
+#include "runners/memory_use.hpp"
 #include "runners/statistics.hpp"
 
 namespace parlab::runner {
@@ -23,6 +25,7 @@ struct timed_run {
   double seconds = 0;
   run_report report;
   verdict checked;
+  memory_use memory;
 };
 
 // One run, verified. Throws run_error on failure or a wrong result. The result is poisoned first,
@@ -31,12 +34,14 @@ struct timed_run {
 timed_run run_once(const kernel& k, const std::function<run_report(void*)>& execute,
                    std::vector<std::byte>& result) {
   poison(result);
+  memory_watch watch;
   const auto start = std::chrono::steady_clock::now();
   run_report report = execute(result.data());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  const memory_use memory = watch.stop();
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
-  return {took.count(), std::move(report), v};
+  return {took.count(), std::move(report), v, memory};
 }
 
 }  // namespace
@@ -72,7 +77,8 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
   r.cv = s.cv;
   r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
   r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
-  r.ideal_s = k.ideal_seconds(r.threads);
+  r.ideal_s = k.ideal_seconds(static_cast<unsigned>(
+      std::min<std::size_t>(r.in_flight, std::numeric_limits<unsigned>::max())));
   const work_amount w = k.work();
   if (s.median <= 0) return;
   if (w.bytes > 0) {
@@ -127,9 +133,13 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   run.all_at_once = k.traits().needs_concurrency;
   bool together = true;
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
+  const unsigned per_worker = b.traits().waits_per_worker;
+  r.in_flight =
+      per_worker == 0 ? std::max<std::size_t>(task.n, 1) : std::size_t{r.threads} * per_worker;
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
   std::optional<staged_run> staged;
   unsigned second_seen = 0;  // the fewest of any rep
+  std::int64_t growth = 0;   // the most any rep grew the resident size
   try {
     if (options.second_stage)
       staged.emplace(task, stage{&b, run},
@@ -147,10 +157,16 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       r.workers_seen_reps.push_back(t.report.workers_seen);
       together = together && t.report.started_together;
       r.pin = t.report.placement;
+      r.peak_waits = std::max(r.peak_waits, t.report.peak_waits);
+      r.peak_rss_bytes = std::max(r.peak_rss_bytes, t.memory.peak_rss_bytes);
+      r.vm_peak_bytes = std::max(r.vm_peak_bytes, t.memory.vm_peak_bytes);
+      growth = std::max(growth, t.memory.rss_growth_bytes);
       r.detail = std::move(t.checked.detail);
       r.lesson = std::move(t.checked.lesson);
     }
     r.verified = true;
+    const double tasks = k.work().tasks;
+    if (tasks > 0) r.bytes_per_task = static_cast<double>(growth) / tasks;
     const page_use pages = k.pages();
     r.data_bytes = pages.bytes;
     r.huge_page_bytes = pages.huge_bytes;
@@ -180,7 +196,12 @@ void relate_to_baseline(record& r, double base_median_s, scaling s, unsigned bas
   const unsigned base = std::max(1u, base_threads);
   const double ratio = base_median_s / r.median_s;
   r.speedup = s == scaling::weak ? ratio * r.threads / base : ratio;
-  r.efficiency = r.speedup * base / r.threads;
+  // Over what the run held in flight: its threads, or every wait on an event loop, whose base
+  // (its own smallest thread count) held them all too.
+  const bool every_wait = r.in_flight > r.threads;
+  const double width = every_wait ? static_cast<double>(r.in_flight) : r.threads;
+  const double base_width = every_wait && base_threads != 0 ? width : base;
+  r.efficiency = r.speedup * base_width / width;
   r.speedup_base_threads = base_threads;
   // Karp-Flatt's serial fraction is defined against one worker.
   r.karp_flatt = s == scaling::weak || base != 1 ? 0 : karp_flatt(r.speedup, r.threads);

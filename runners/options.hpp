@@ -29,6 +29,9 @@ struct sweep_options {
   // A sweep measures the reference backend (seq) first, as every speedup's baseline; false for
   // a kernel the reference cannot run (its workers need each other): no speedups then.
   bool reference_baseline = true;
+  // The backends `-b all` left out and why (keep_backends_that_can_run), said on stderr when
+  // the sweep starts, after every option has been checked; "" when none.
+  std::string skipped;
   double gil_interval_s = 0;  // --gil's switch interval; 0: no GIL
   // --cpu-on: a staged run, the kernel's second stage on this backend with cpu_workers workers
   // (parlab/staged_run.hpp); "" = one backend runs everything.
@@ -50,7 +53,7 @@ json to_json(const sweep_options& o);
 // reference baseline, since seq cannot run it; with `all` (the backends were `-b all`), leaves
 // out the backends that cannot run it, saying so in one line on stderr; otherwise refuses such
 // a backend with a usage_error naming those that can.
-void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all);
+void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all, bool gil = false);
 
 // Runs the measurements and feeds every reporter; returns the exit code (0, or 1 when any
 // record failed or the plot could not be drawn). Progress and warnings go to stderr.

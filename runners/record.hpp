@@ -36,10 +36,21 @@ struct record {
   double bandwidth_fraction = 0;
   // io: the best time the prepared waits allow on this many workers; 0 when the kernel has none
   double ideal_s = 0;
-  unsigned workers_seen = 0;                // the fewest of any timed rep
+  // The waits the run could hold in flight at once: its workers on a backend that blocks in a
+  // wait, every task on an event loop (backend_traits::waits_per_worker). ideal_s and
+  // efficiency are against it.
+  std::size_t in_flight = 0;
+  std::size_t peak_waits = 0;  // the most waits an event loop held suspended at once; else 0
+  unsigned workers_seen = 0;   // the fewest of any timed rep
   std::vector<unsigned> workers_seen_reps;  // what each timed rep saw, in order
   std::size_t data_bytes = 0;               // the kernel's prepared data
   std::size_t huge_page_bytes = 0;          // of which backed by huge pages, read from smaps
+  // This process's memory during a timed rep, the most of any (runners/memory_use.hpp): the
+  // resident high-water mark, reset before each rep; the virtual size, sampled; and the
+  // resident growth over the kernel's tasks (0 for a kernel without tasks).
+  std::size_t peak_rss_bytes = 0;
+  std::size_t vm_peak_bytes = 0;
+  double bytes_per_task = 0;
   bool verified = false;
   bool noisy = false;           // cv above noisy_cv
   bool warmup_problem = false;  // first timed rep far slower than the median

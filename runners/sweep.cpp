@@ -192,6 +192,7 @@ class sweep_runner {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());
     }
+    if (!o_.skipped.empty()) fmt::print(stderr, "parlab: {}\n", o_.skipped);
     if (o_.command == "sweep" && !o_.reference_baseline)
       fmt::print(stderr,
                  "parlab: no seq baseline (seq cannot run {}{}): each backend's speedup is against "

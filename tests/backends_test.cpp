@@ -230,7 +230,7 @@ TEST(reduce_task, a_missing_function_is_a_usage_error) {
 
 TEST(registry, names_are_unique_and_match) {
   for (const parlab::kernel_entry& e : parlab::kernels()) EXPECT_EQ(e.make()->name(), e.name);
-  EXPECT_EQ(parlab::backends().size(), 6U);
+  EXPECT_EQ(parlab::backends().size(), 7U);
   EXPECT_EQ(parlab::find_backend("nope"), nullptr);
   EXPECT_EQ(parlab::find_kernel("nope"), nullptr);
 }

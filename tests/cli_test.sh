@@ -56,7 +56,7 @@ check pipeline-threads 0 "max_in_io=" -- "$parlab" run -k pipeline -b threads -t
 check pipeline-forkpool 0 "cpu-rounds=[1-9]" -- "$parlab" run -k pipeline -b forkpool -t 3 --items 16 --duration 1ms --cpu 200us --reps 1
 check pipeline-sweep-all 0 "skipped seq, tbb" -- "$parlab" sweep -k pipeline -t 2 --items 8 --duration 1ms --cpu 100us --reps 1
 one_line_error pipeline-on-seq "$parlab" run -k pipeline -b seq -t 1
-grep -q "backends that do: threads, omp, fork, forkpool" "$tmp/err" || { echo "FAIL pipeline-on-seq names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+grep -q "backends that can: threads, omp, fork, forkpool" "$tmp/err" || { echo "FAIL pipeline-on-seq names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-one-worker "$parlab" run -k pipeline -b threads -t 1,2
 grep -q "at least 2 workers" "$tmp/err" || { echo "FAIL pipeline-one-worker: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-no-consumer "$parlab" run -k pipeline -b fork -t 4 --producers 4
@@ -67,7 +67,7 @@ check mixed-seq 0 "io_roles=1 cpu_roles=1" -- "$parlab" run -k mixed -b seq -t 1
 check mixed-tbb 0 "io_roles=2 cpu_roles=2" -- "$parlab" run -k mixed -b tbb -t 2 $m
 check mixed-staged 0 "cpu_on=forkpool cpu_workers=2" -- "$parlab" run -k mixed -b threads -t 3 --cpu-on forkpool --cpu-workers 2 $m
 check mixed-staged-gil 0 "io_roles=3 cpu_roles=1" -- "$parlab" run -k mixed -b threads -t 3 --cpu-on fork --cpu-workers 1 --gil $m
-check mixed-staged-sweep 0 "skipped seq, tbb, forkpool: .*forkpool runs the --cpu-on stage" -- "$parlab" sweep -k mixed -t 1,2 --cpu-on forkpool --cpu-workers 1 $m
+check mixed-staged-sweep 0 "skipped seq, tbb, forkpool, async: .*forkpool runs the --cpu-on stage" -- "$parlab" sweep -k mixed -t 1,2 --cpu-on forkpool --cpu-workers 1 $m
 grep -q "against its own run at t=1" "$tmp/err" || { echo "FAIL mixed-staged-sweep says what its speedup is against"; fails=$((fails + 1)); }
 one_line_error cpu-on-unknown "$parlab" run -k mixed -b threads -t 2 --cpu-on gpu
 one_line_error cpu-on-seq "$parlab" run -k mixed -b threads -t 2 --cpu-on seq

@@ -29,9 +29,10 @@ namespace {
 
 // Every backend in the registry, or every one but seq: a backend added later is held to the
 // same claims without touching this file.
-std::vector<std::string> backend_names(bool with_seq) {
+std::vector<std::string> backend_names(bool with_seq, bool event_loops_too = false) {
   return parlab::testing::backend_names(
-      [with_seq](const parlab::backend_traits& t) { return with_seq || t.uses_thread_count; });
+      [with_seq](const parlab::backend_traits& t) { return with_seq || t.uses_thread_count; },
+      event_loops_too);
 }
 
 std::string backend_name(const testing::TestParamInfo<std::string>& param_info) {
@@ -113,7 +114,7 @@ TEST_P(io_overlaps, four_waits_on_four_workers_take_one_wait) {
   EXPECT_LT(t, 0.25) << GetParam() << " with 4 workers took " << t << " s for 4 x 100 ms";
 }
 
-INSTANTIATE_TEST_SUITE_P(parallel, io_overlaps, testing::ValuesIn(backend_names(false)),
+INSTANTIATE_TEST_SUITE_P(parallel, io_overlaps, testing::ValuesIn(backend_names(false, true)),
                          backend_name);
 
 TEST(io_in_sequence, seq_takes_every_wait_in_a_row) {

@@ -15,6 +15,7 @@
 
 #include "parlab/engine.hpp"
 #include "runners/measure.hpp"
+#include "tests/registered_backends.hpp"
 #include "tests/small_kernel_values.hpp"
 
 namespace {
@@ -102,6 +103,7 @@ parlab::runner::record measure_with_gil(std::string_view kernel, std::string_vie
 
 TEST(gil, processes_bypass_it_with_a_lock_each) {
   for (const parlab::backend* b : parlab::backends()) {
+    if (!parlab::testing::computes(b->traits())) continue;  // tests/async_test.cpp
     const auto r = measure_with_gil("sum", b->name(), 2, {{"size", 1e5}, {"intensity", 4}});
     ASSERT_TRUE(r.verified) << r.detail;
     const bool processes = b->traits().worker == parlab::worker_kind::process;

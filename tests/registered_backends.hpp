@@ -9,13 +9,19 @@
 
 namespace parlab::testing {
 
+// An event loop (async) runs only tasks whose items wait; a test of computation leaves it out.
+inline bool computes(const backend_traits& t) { return !t.runs_only_waits; }
+
+// The backends `keep` keeps, of those that compute, or of all with event_loops_too (a test of
+// waits, which every backend runs).
 inline std::vector<std::string> backend_names(
-    const std::function<bool(const backend_traits&)>& keep = [](const backend_traits&) {
-      return true;
-    }) {
+    const std::function<bool(const backend_traits&)>& keep =
+        [](const backend_traits&) { return true; },
+    bool event_loops_too = false) {
   std::vector<std::string> out;
   for (const backend* b : backends())
-    if (keep(b->traits())) out.emplace_back(b->name());
+    if (keep(b->traits()) && (event_loops_too || computes(b->traits())))
+      out.emplace_back(b->name());
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include "parlab/coverage.hpp"
 #include "parlab/engine.hpp"
 #include "runners/measure.hpp"
+#include "tests/registered_backends.hpp"
 
 namespace {
 
@@ -14,6 +15,7 @@ TEST(spawn, every_backend_records_a_positive_cost_per_worker) {
   auto k = parlab::find_kernel("spawn")->make();
   k->prepare({});
   for (const parlab::backend* b : parlab::backends()) {
+    if (!parlab::testing::computes(b->traits())) continue;  // tests/async_test.cpp
     parlab::runner::measure_options o;
     o.reps = 3;
     o.cores = 2;

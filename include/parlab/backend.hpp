@@ -38,6 +38,8 @@ struct run_report {
   bool started_together = false;
   // A staged run's second stage: the workers it really ran on (parlab/staged_run.hpp); else 0.
   unsigned second_stage_seen = 0;
+  // The most waits the backend held suspended at once, counted by an event loop; else 0.
+  std::size_t peak_waits = 0;
 };
 
 // What a backend runs its workers as.
@@ -62,6 +64,13 @@ struct backend_traits {
   // such as TBB's may run N tasks on fewer threads, so it does not promise it.
   bool promises_concurrency = false;
   worker_kind worker = worker_kind::thread;
+  // How many waits each worker keeps in flight: 1 for a worker that blocks in its wait (threads,
+  // processes), 0 for no limit: an event loop suspends every wait and holds them all at once.
+  // The runner bounds the best time (ideal_s) and the efficiency by it.
+  unsigned waits_per_worker = 1;
+  // Runs only a task whose items wait (reduce_task::start_item): an event loop runs waits, not
+  // computation, which would hold its thread from every other wait.
+  bool runs_only_waits = false;
   // The hand-written loop of the benchmark suite this backend's overhead is measured against
   // (bench/baselines.cpp); empty when none is.
   std::string_view baseline;

@@ -83,6 +83,8 @@ class kernel {
     return {};
   }
   [[nodiscard]] virtual reduce_task task() const = 0;
+  // Its items wait without holding a thread (waits_kernel), so an event loop can run them.
+  [[nodiscard]] virtual bool has_waiting_items() const { return false; }
   [[nodiscard]] virtual verdict verify(const void* partial) const = 0;
   [[nodiscard]] virtual work_amount work() const = 0;
   // The best wall time this many workers could reach, when the kernel knows it (io does); 0 if not.

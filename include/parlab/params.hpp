@@ -26,6 +26,7 @@ struct param_spec {
   double min_value = 0;  // inclusive lower bound for count and size
   // The accepted words of a choice, in order; its value and default_value are an index here.
   std::vector<std::string> choices = {};
+  double max_value = 0;  // inclusive upper bound for count and size; 0: none
 
   // A choice's value for `word` (its index), or nullopt when the word is not one of them.
   [[nodiscard]] std::optional<double> choice_value(std::string_view word) const {

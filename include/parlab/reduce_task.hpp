@@ -1,11 +1,14 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 
 #include "parlab/index_range.hpp"
 
 namespace parlab {
+
+class item_sink;  // parlab/waiting.hpp
 
 // How the roles of a task of roles divide into its two stages: roles [0, first) run the first
 // (producers), roles [first, first + second) the second (consumers). second == 0: one stage.
@@ -43,6 +46,11 @@ struct reduce_task {
   std::function<void(index_range range, void* partial)> evaluate;
   // partial = combine(partial, body(range))
   std::function<void(index_range range, void* partial)> accumulate;
+  // Set for a task whose items may wait without holding a thread (waits_kernel): starts item i
+  // as a coroutine that began at `start`; it runs to its first wait, and delivers its partial
+  // (or its error) to the sink when it ends. An event loop runs these; every other backend runs
+  // evaluate and accumulate, which carry the same items out blocking.
+  std::function<void(std::size_t i, const timespec& start, item_sink& sink)> start_item;
   // into = combine(into, from)
   std::function<void(void* into, const void* from)> combine;
 };

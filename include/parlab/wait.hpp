@@ -6,6 +6,7 @@
 // the lock and takes it back, as CPython's Py_BEGIN_ALLOW_THREADS does, and the check point
 // hands the lock over when another thread asked for it. A user's own kernel that waits and
 // checks through these gets the same behaviour for free.
+#include <coroutine>
 #include <ctime>
 
 namespace parlab {
@@ -22,13 +23,18 @@ timespec after(timespec deadline, long long ns);
 void check_point();
 
 // What the calling thread's waits and check points do while an instance is installed on it
-// (scoped_hooks). Installed per worker thread by whatever runs the body: the GIL now, an event
-// loop later.
+// (scoped_hooks). Installed per worker thread by whatever runs the body: the GIL, the async
+// backend's event loop.
 class wait_hooks {
  public:
   virtual ~wait_hooks() = default;
   virtual void wait_until(const timespec& deadline) = 0;
   virtual void check_point() = 0;
+  // co_await until(deadline) (parlab/waiting.hpp): an event loop takes the suspended coroutine
+  // and resumes it at the deadline, returning true; false carries the wait out blocking.
+  virtual bool suspend_until(const timespec& /*deadline*/, std::coroutine_handle<> /*waiter*/) {
+    return false;
+  }
   // Around a wait on another worker (blocking_region): the GIL lets go meanwhile.
   virtual void begin_blocking() {}
   virtual void end_blocking() {}
@@ -61,6 +67,9 @@ class scoped_hooks {
  private:
   wait_hooks* previous_;
 };
+
+// Sets the calling thread's timer slack to 1 ns: the default 50 us would blur short waits.
+void precise_waits();
 
 // The blocking sleep every backend without hooks carries out (EINTR-safe).
 void sleep_until(const timespec& deadline);

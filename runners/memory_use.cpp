@@ -1,0 +1,66 @@
+#include "runners/memory_use.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace parlab::runner {
+namespace {
+
+// Virtual and resident size from /proc/self/statm, in bytes; {0, 0} if unreadable.
+std::pair<std::size_t, std::size_t> statm() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return {0, 0};
+  unsigned long long vm = 0, rss = 0;
+  const int got = std::fscanf(f, "%llu %llu", &vm, &rss);
+  std::fclose(f);
+  if (got != 2) return {0, 0};
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return {vm * page, rss * page};
+}
+
+// VmHWM from /proc/self/status, in bytes; 0 if unreadable.
+std::size_t resident_high_water() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+// "5" resets the resident high-water mark to the current resident size (proc(5)).
+bool reset_high_water() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+memory_watch::memory_watch() {
+  reset_ = reset_high_water();
+  rss_before_ = statm().second;
+  vm_peak_ = statm().first;
+  sampler_ = std::jthread([this](const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      std::this_thread::sleep_for(interval);
+      vm_peak_ = std::max(vm_peak_, statm().first);
+    }
+  });
+}
+
+memory_use memory_watch::stop() {
+  sampler_.request_stop();
+  sampler_.join();
+  vm_peak_ = std::max(vm_peak_, statm().first);
+  if (!reset_) return {0, vm_peak_, 0};
+  const std::size_t peak = std::max(resident_high_water(), rss_before_);
+  return {peak, vm_peak_, static_cast<std::int64_t>(peak) - static_cast<std::int64_t>(rss_before_)};
+}
+
+}  // namespace parlab::runner
