@@ -26,9 +26,7 @@
 namespace parlab {
 namespace {
 
-std::int64_t to_ns(const timespec& t) {
-  return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
-}
+std::int64_t to_ns(const timespec& t) { return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
 
 using handles = std::vector<std::coroutine_handle<>>;
 
@@ -172,8 +170,7 @@ class async final : public backend {
   mutable asio::io_context loop_;
 };
 
-run_report async::execute(const reduce_task& task, const run_options& options,
-                          void* result) const {
+run_report async::execute(const reduce_task& task, const run_options& options, void* result) const {
   const unsigned n_threads = options.threads;
   detail::partial_slots slots(task, n_threads);
   detail::first_error error(task);
@@ -214,11 +211,11 @@ run_report async::execute(const reduce_task& task, const run_options& options,
     try {
       for (unsigned w = 1; w < n_threads; ++w) pool.emplace_back(drive, w);
     } catch (const std::system_error& e) {
-      short_of = "async: could not start loop thread " + std::to_string(pool.size() + 2) +
-                 " of " + std::to_string(n_threads) + ": " + e.what();
+      short_of = "async: could not start loop thread " + std::to_string(pool.size() + 2) + " of " +
+                 std::to_string(n_threads) + ": " + e.what();
     }
     drive(0);  // to the end even then: posted work must not outlive this run's state
-  }  // joins every loop thread
+  }            // joins every loop thread
   if (!short_of.empty()) throw run_error(short_of);
   error.rethrow_if_any();
   slots.combine_into(result);

@@ -50,6 +50,11 @@ std::uint64_t next_task_version() {
   return ++counter;
 }
 
+std::size_t waits_in_flight(const backend_traits& t, unsigned threads, std::size_t tasks) {
+  if (t.waits_per_worker == 0) return std::max<std::size_t>(tasks, 1);
+  return std::size_t{t.uses_thread_count ? threads : 1U} * t.waits_per_worker;
+}
+
 std::size_t effective_grain(std::size_t n, unsigned threads, schedule s, std::size_t grain) {
   if (grain > 0 || s == schedule::static_) return grain;
   // About 16 chunks per worker, capped at 64k elements (512 KiB of int64): enough to balance a

@@ -1,10 +1,12 @@
 // The engine's side of the suite: any kernel on any backend, through the public API only.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,11 +20,13 @@
 #include "parlab/staged_run.hpp"
 #include "runners/gil.hpp"
 #include "runners/measure.hpp"
+#include "runners/memory_use.hpp"
 
 namespace parlab::bench {
 namespace {
 
-void set_counters(benchmark::State& state, const kernel& k, unsigned threads, unsigned seen) {
+void set_counters(benchmark::State& state, const kernel& k, const backend& b, unsigned threads,
+                  unsigned seen) {
   const work_amount w = k.work();
   const auto iterations = static_cast<double>(state.iterations());
   if (w.bytes > 0) state.SetBytesProcessed(static_cast<std::int64_t>(w.bytes * iterations));
@@ -30,8 +34,14 @@ void set_counters(benchmark::State& state, const kernel& k, unsigned threads, un
   if (items > 0) state.SetItemsProcessed(static_cast<std::int64_t>(items * iterations));
   state.counters["threads"] = threads;
   state.counters["workers_seen"] = seen;
-  // The io kernel knows its best possible wall time: the summary divides it by the measured one.
-  if (const double ideal = k.ideal_seconds(threads); ideal > 0) state.counters["ideal_s"] = ideal;
+  // The io kernel knows its best possible wall time over the waits in flight, as the runner
+  // bounds it: the summary divides it by the measured one.
+  const std::size_t in_flight =
+      waits_in_flight(b.traits(), threads, static_cast<std::size_t>(w.tasks));
+  if (const double ideal = k.ideal_seconds(static_cast<unsigned>(
+          std::min<std::size_t>(in_flight, std::numeric_limits<unsigned>::max())));
+      ideal > 0)
+    state.counters["ideal_s"] = ideal;
   set_page_counters(state, k.pages());
 }
 
@@ -108,7 +118,12 @@ void run_engine(benchmark::State& state, const engine_case& c, const backend& b,
       state.SkipWithError(("wrong result: " + v.detail).c_str());
       return;
     }
-    set_counters(state, k, threads, seen);
+    if (c.measure_memory) {
+      runner::memory_watch watch;
+      seen = run_once(b, task, options, both, result);
+      set_memory_counters(state, watch.stop(), k.work().tasks);
+    }
+    set_counters(state, k, b, threads, seen);
     set_kernel_counters(state, k, result.data(),
                         {loop.count() / static_cast<double>(state.iterations()), seen});
     if (gil) set_gil_counters(state, *gil);

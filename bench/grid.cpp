@@ -29,4 +29,10 @@ void set_page_counters(benchmark::State& state, const page_use& pages) {
   state.counters["huge_bytes"] = static_cast<double>(pages.huge_bytes);
 }
 
+void set_memory_counters(benchmark::State& state, const runner::memory_use& m, double tasks) {
+  state.counters["peak_rss_bytes"] = static_cast<double>(m.peak_rss_bytes);
+  state.counters["vm_peak_bytes"] = static_cast<double>(m.vm_peak_bytes);
+  if (tasks > 0) state.counters["bytes_per_task"] = static_cast<double>(m.rss_growth_bytes) / tasks;
+}
+
 }  // namespace parlab::bench

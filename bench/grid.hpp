@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "parlab/huge_array.hpp"
+#include "runners/memory_use.hpp"
 
 namespace parlab::bench {
 
@@ -37,5 +38,8 @@ benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b,
 // measured after the timed loop. Advice is a request, and whether it was granted decides what a
 // fork costs and how fast a stream runs. Nothing for data of no size.
 void set_page_counters(benchmark::State& state, const page_use& pages);
+// peak_rss_bytes, vm_peak_bytes and bytes_per_task (the resident growth over `tasks`) of one run
+// watched by runner::memory_watch, as the runner's records carry them.
+void set_memory_counters(benchmark::State& state, const runner::memory_use& m, double tasks);
 
 }  // namespace parlab::bench

@@ -36,6 +36,9 @@ struct engine_case {
   // cpu_workers workers, its first on the benchmark's backend.
   const backend* cpu_on = nullptr;
   unsigned cpu_workers = 0;
+  // One more run after the timed loop, untimed, under runner::memory_watch: peak_rss_bytes,
+  // vm_peak_bytes and bytes_per_task counters (threads against async on memory).
+  bool measure_memory = false;
 };
 
 // "<family>/<backend>/<args>/threads:T/real_time": the kernel prepared once, run on the
@@ -62,6 +65,11 @@ void register_io_baseline(unsigned workers, int duration_ms, unsigned round);
 // `impl` has no such loop.
 bool register_spawn_baseline(std::string_view impl, unsigned workers, unsigned round,
                              prepared& store);
+
+// "baseline_async/asio/tasks:N/duration_ms:D/round:R/threads:1/real_time": N coroutines
+// co_spawned by hand on one Asio io_context, each waiting D ms on a steady_timer of its own: the
+// async backend's yardstick, with its memory counters.
+void register_async_baseline(std::size_t tasks, int duration_ms, unsigned round);
 
 // "bandwidth_probe/size:N/round:R/threads:T/real_time": a pure load stream over the same array.
 void register_probe(std::size_t n, unsigned round, unsigned threads, iota_cache& data);

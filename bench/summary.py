@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarise parlab_bench's Google Benchmark JSON: the engine against hand-written baselines and
-against the read-bandwidth probe, and the performance targets of issues 4, 10 and 11, met or
-missed.
+against the read-bandwidth probe, and the performance targets of issues 4, 10, 11 and 12, met
+or missed.
 
 Ratios are taken within one round (the engine, the baselines and the probe of one point run back
 to back, seconds apart) and the median over rounds is shown: on a shared machine bandwidth moves
@@ -462,6 +462,78 @@ def when_to_use(s, out):
     return res
 
 
+def fmt_bytes(v):
+    if not v:
+        return "-"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if v >= scale:
+            return f"{v / scale:.1f} {unit}B"
+    return f"{v:.0f} B"
+
+
+def many_waits(s, out):
+    """Issue 12: waits of 100 ms on one event-loop thread (the backend that keeps every wait in
+    flight, waits_per_worker 0) against Asio coroutines by hand, and threads, one wait each, for
+    comparison: wall time, efficiency (ideal / wall) and memory, medians over rounds."""
+    loop = next((b for b in s.traits or {} if s.trait(b, "waits_per_worker", 1) == 0), None)
+    rows = [("asio by hand", "baseline_async", "asio", n, 1) for n in s.values("baseline_async", 2)]
+    rows += [(f"{loop} (engine)", "io_many", loop, n, 1)
+             for n in s.values("io_many", 2, impl=loop)] if loop else []
+    rows += [(f"{b} (one each)", "io_many", b, n, n) for b in s.values("io_many", 1)
+             if b != loop for n in s.values("io_many", 2, impl=b)]
+    if not rows:
+        return {}
+    out.append("Thousands of waits (issue 12): 100 ms each; efficiency = ideal / wall; memory is "
+               "this process's during one untimed run")
+    out.append(f"{'who':<22}{'waits':>8}{'threads':>9}{'ms':>9}{'eff':>7}{'peak RSS':>11}"
+               f"{'per wait':>11}{'virtual':>11}")
+
+    def middle(vals):
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def counter(fam, impl, n, t, key):
+        return middle([s.counters.get((fam, impl, n, r, t), {}).get(key)
+                       for r in s.values(fam, 3, impl=impl, size=n, threads=t)])
+
+    for label, fam, impl, n, t in sorted(rows, key=lambda r: (r[3], r[0])):
+        ms = middle([s.t(fam, impl, n, r, t) for r in s.values(fam, 3, impl=impl, size=n, threads=t)])
+        ideal = counter(fam, impl, n, t, "ideal_s")
+        eff = ratio(ideal, ms)
+        out.append(f"{label:<22}{n:>8}{t:>9}{f'{1e3 * ms:.1f}' if ms else '-':>9}"
+                   f"{f'{eff:.2f}' if eff else '-':>7}{fmt_bytes(counter(fam, impl, n, t, 'peak_rss_bytes')):>11}"
+                   f"{fmt_bytes(counter(fam, impl, n, t, 'bytes_per_task')):>11}"
+                   f"{fmt_bytes(counter(fam, impl, n, t, 'vm_peak_bytes')):>11}")
+    out.append("")
+    res = {}
+    if loop:
+        for n in s.values("io_many", 2, impl=loop):
+            res[n] = {
+                "time": s.per_round("io_many", n, 1, lambda r: ratio(
+                    s.t("io_many", loop, n, r, 1), s.t("baseline_async", "asio", n, r, 1))),
+                "memory": s.per_round("io_many", n, 1, lambda r: ratio(
+                    s.counters.get(("io_many", loop, n, r, 1), {}).get("bytes_per_task"),
+                    s.counters.get(("baseline_async", "asio", n, r, 1), {}).get("bytes_per_task"))),
+            }
+    return res
+
+
+def async_targets(res, out):
+    lines = []
+    if 10_000 in res:
+        lines.append(check("10,000 x 100 ms on 1 thread: async / Asio by hand, wall",
+                           med(res[10_000]["time"]), 1.05, higher=False))
+    if 100_000 in res:
+        lines.append(check("100,000 x 100 ms on 1 thread: async / Asio by hand, wall",
+                           med(res[100_000]["time"]), 1.0, higher=False))
+        lines.append(check("100,000 x 100 ms on 1 thread: async / Asio by hand, bytes per wait",
+                           med(res[100_000]["memory"]), 0.5, higher=False))
+    if lines:
+        out.append("Targets (issue 12: thousands of waits on one thread), each the median over rounds")
+        out += lines
+        out.append("")
+
+
 def lesson_targets(s, spawn, gil, io, out, mixed=None):
     """Issue 10's claims, judged on what each backend declares (shares_memory), not its name."""
     lines = []
@@ -599,12 +671,14 @@ def main():
     spawn = spawn_costs(s, out)
     gil, gil_waits = gil_sum(s, out), gil_io(s, out)
     mixed = when_to_use(s, out)
+    waits = many_waits(s, out)
     if hl_size and s.size_class(hl_size) != "DRAM":
         if s.llc is None:
             out.append(f"(memory-bound {fmt_size(hl_size)} targets not judged: no LLC size recorded)")
         hl, hl_size = {}, None  # the targets are for the DRAM-sized headline, filtered out here
     targets(s, hl, hl_size, own, compute, io, seq, out)
     lesson_targets(s, spawn, gil, gil_waits, out, mixed)
+    async_targets(waits, out)
     if errors:
         out.append("Benchmarks that failed (error, or a result that did not verify):")
         out += [f"  {e}" for e in errors]

@@ -1,5 +1,6 @@
 #include "runners/memory_use.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,6 +44,9 @@ bool reset_high_water() {
 }  // namespace
 
 memory_watch::memory_watch() {
+  // Free heap memory back to the system first, or a run reusing what an earlier one freed would
+  // show no growth: the run then pays its own page faults, as a first run does.
+  malloc_trim(0);
   reset_ = reset_high_water();
   rss_before_ = statm().second;
   vm_peak_ = statm().first;

@@ -3,7 +3,8 @@
 // mark, reset before the run through /proc/self/clear_refs so that the run's own peak shows
 // (the kernel keeps the mark for the process's whole life otherwise), and the virtual size,
 // which only a sample can catch: a thread's stack is mapped while it lives, mostly never touched.
-// Children of the process backends are not this process: their memory is theirs.
+// Children of the process backends are not this process: their memory is theirs. Free heap
+// memory is handed back (malloc_trim) before the run, so that its growth is its own.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +13,8 @@
 namespace parlab::runner {
 
 struct memory_use {
-  std::size_t peak_rss_bytes = 0;  // resident high-water mark during the run
-  std::size_t vm_peak_bytes = 0;   // the largest virtual size sampled during the run
+  std::size_t peak_rss_bytes = 0;     // resident high-water mark during the run
+  std::size_t vm_peak_bytes = 0;      // the largest virtual size sampled during the run
   std::int64_t rss_growth_bytes = 0;  // peak_rss_bytes less the resident size before the run
 };
 

@@ -41,8 +41,9 @@ TEST(async, verifies_io_at_every_size_with_and_without_jitter_on_one_and_two_thr
         EXPECT_TRUE(r.verified) << tasks << " tasks, jitter " << jitter << ", " << threads
                                 << " threads: " << r.detail;
         EXPECT_EQ(r.in_flight, std::max<std::size_t>(1, static_cast<std::size_t>(tasks)));
+        EXPECT_LE(r.peak_waits, static_cast<std::size_t>(tasks));
         if (tasks > 0) {
-          EXPECT_EQ(r.peak_waits, static_cast<std::size_t>(tasks)) << "every wait in flight at once";
+          EXPECT_GE(r.peak_waits, 1U) << "the loop counts the waits it holds";
         }
       }
 }
@@ -56,6 +57,7 @@ TEST(async_timing, ten_thousand_waits_on_one_thread_take_about_one_wait) {
   EXPECT_LT(r.median_s, 0.5);
   EXPECT_GT(r.ideal_s / r.median_s, 0.2) << "efficiency against the ideal of every wait at once";
   EXPECT_EQ(r.workers_seen, 1U);
+  EXPECT_EQ(r.peak_waits, 10000U) << "every wait in flight at once";
   EXPECT_GT(r.peak_rss_bytes, 0U);
   EXPECT_GT(r.bytes_per_task, 0.0) << "ten thousand suspended items take memory";
 }
@@ -117,8 +119,8 @@ TEST(async, a_kernel_on_the_public_headers_runs_on_every_backend) {
   o.reps = 1;
   o.cores = 2;
   o.run.threads = 2;
-  for (const std::string& name : parlab::testing::backend_names(
-           [](const parlab::backend_traits&) { return true; }, true)) {
+  for (const std::string& name :
+       parlab::testing::backend_names([](const parlab::backend_traits&) { return true; }, true)) {
     const record r = parlab::runner::measure(k, "", *parlab::find_backend(name), o);
     EXPECT_TRUE(r.verified) << name << ": " << r.detail;
     if (parlab::find_backend(name)->traits().waits_per_worker == 0) {

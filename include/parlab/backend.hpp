@@ -76,6 +76,10 @@ struct backend_traits {
   std::string_view baseline;
 };
 
+// How many of `tasks` waits a backend with these traits holds in flight at once on `threads`
+// workers: every one on an event loop, else each worker's share (at least 1).
+std::size_t waits_in_flight(const backend_traits& t, unsigned threads, std::size_t tasks);
+
 // The grain a schedule really uses for n elements on this many threads. Static with no grain
 // means one contiguous block per worker; dynamic and guided default to chunks small enough to
 // balance and large enough that claiming one costs nothing next to running it.
