@@ -80,6 +80,9 @@ class io_kernel final : public waits_kernel<waits_done> {
     return {ok, detail};
   }
   work_amount work() const override { return {0, 0, static_cast<double>(waits_ns_.size())}; }
+  // Two int64 a task prepared, and on an event loop its suspended frame and handle (~190 bytes
+  // measured, docs/PERFORMANCE.md), rounded up.
+  memory_cost memory() const override { return {"tasks", 16 + 256}; }
   double ideal_seconds(unsigned workers) const override;
 
  protected:

@@ -89,6 +89,7 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   }
 
   std::vector<const huge_array_base*> data_arrays() const override { return {&data_}; }
+  memory_cost memory() const override { return {"size", sizeof(std::int64_t)}; }
   work_amount work() const override {
     const auto n = static_cast<double>(data_.size());
     return {n * sizeof(std::int64_t), n, 0, rounds_ == 0};

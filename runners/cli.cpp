@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -14,6 +16,7 @@
 #include "runners/gil.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
+#include "runners/memory_use.hpp"
 #include "runners/options.hpp"
 #include "runners/units.hpp"
 
@@ -334,6 +337,23 @@ void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
   }
 }
 
+// A size whose memory the process cannot get is refused before anything is allocated, with the
+// largest that would fit: never an mmap error, a bad_alloc or the OOM killer. Under --weak the
+// size grows with the threads, so the largest count decides.
+void check_memory(const sweep_options& o, const kernel& k) {
+  const memory_cost cost = k.memory();
+  if (cost.param.empty() || cost.bytes_per_unit <= 0 || !o.params.has(cost.param)) return;
+  const double grows = o.weak ? *std::max_element(o.threads.begin(), o.threads.end()) : 1.0;
+  const double value = o.params.real(cost.param);
+  const auto available = static_cast<double>(memory_available());
+  if (value * grows * cost.bytes_per_unit <= available) return;
+  bad("--" + cost.param, fmt::format("{:g}", value),
+      fmt::format("at most {:.0f}{}: {:.0f} bytes each, and this process can get {:.2f} GB "
+                  "(MemAvailable, the cgroup's memory.max, RLIMIT_AS)",
+                  std::floor(available / cost.bytes_per_unit / grows),
+                  o.weak ? " per thread under --weak" : "", cost.bytes_per_unit, available / 1e9));
+}
+
 sweep_options resolve(const raw_options& raw, const std::string& command) {
   sweep_options o;
   o.command = command;
@@ -377,6 +397,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
       bad("--switch-interval", text, "a duration above zero and at most 10s, such as 5ms");
   }
   o.weak = raw.weak;
+  check_memory(o, *entry->make());
   const std::string format = raw.format.empty() ? "table" : raw.format;
   o.format = parse_choice("--format", format,
                           {output_format::table, output_format::csv, output_format::json_doc});

@@ -1,12 +1,14 @@
 #include "runners/memory_use.hpp"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 
 namespace parlab::runner {
@@ -41,7 +43,35 @@ bool reset_high_water() {
   return static_cast<bool>(out);
 }
 
+// The first number in a file ("max" or unreadable: none).
+std::size_t number_in(const char* path, std::size_t none) {
+  std::ifstream in(path);
+  std::size_t v = 0;
+  return in >> v ? v : none;
+}
+
 }  // namespace
+
+std::size_t memory_available() {
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::size_t best = none;
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    std::size_t kb = 0;
+    meminfo >> kb;
+    if (key == "MemAvailable:") best = kb * 1024;
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  const std::size_t max = number_in("/sys/fs/cgroup/memory.max", none);
+  const std::size_t current = number_in("/sys/fs/cgroup/memory.current", 0);
+  if (max != none) best = std::min(best, max > current ? max - current : 0);
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    const std::size_t vm = statm().first;
+    best = std::min<std::size_t>(best, as.rlim_cur > vm ? as.rlim_cur - vm : 0);
+  }
+  return best;
+}
 
 memory_watch::memory_watch() {
   // Free heap memory back to the system first, or a run reusing what an earlier one freed would

@@ -18,6 +18,10 @@ struct memory_use {
   std::int64_t rss_growth_bytes = 0;  // peak_rss_bytes less the resident size before the run
 };
 
+// The bytes this process can still allocate: the least of MemAvailable, what the cgroup's
+// memory.max leaves over memory.current, and what RLIMIT_AS leaves over the virtual size.
+std::size_t memory_available();
+
 // Watches one run from construction to stop(); all zero where /proc cannot be read or reset.
 class memory_watch {
  public:

@@ -59,6 +59,17 @@ one_line_error pipeline-on-seq "$parlab" run -k pipeline -b seq -t 1
 grep -q "backends that can: threads, omp, fork, forkpool" "$tmp/err" || { echo "FAIL pipeline-on-seq names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-one-worker "$parlab" run -k pipeline -b threads -t 1,2
 grep -q "at least 2 workers" "$tmp/err" || { echo "FAIL pipeline-one-worker: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+# async (issue 12): io's waits on one event-loop thread; computation and --gil refused; sizes
+# that cannot fit refused before anything is allocated, with the largest that would.
+check async-io 0 "peak_waits" -- "$parlab" run -k io -b async -t 1 --tasks 1000 --duration 20ms --reps 1 --format csv
+check async-sweep-all 0 "skipped async: async is an event loop" -- "$parlab" sweep -k sum -t 1 --size 1e4 --reps 1
+one_line_error async-sum "$parlab" run -k sum -b async -t 1
+grep -q "runs waits, not computation.*backends that can: seq" "$tmp/err" || { echo "FAIL async-sum names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error async-gil "$parlab" run -k io -b async -t 1 --gil
+one_line_error tasks-too-many "$parlab" run -k io -b async -t 1 --tasks 1e8
+grep -q -- "--tasks '1e8': expected from 0 to 10000000" "$tmp/err" || { echo "FAIL tasks-too-many: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+one_line_error size-does-not-fit "$parlab" run -k sum -b seq -t 1 --size 1e13
+grep -q -- "--size .*expected at most [0-9]*: 8 bytes each" "$tmp/err" || { echo "FAIL size-does-not-fit: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-no-consumer "$parlab" run -k pipeline -b fork -t 4 --producers 4
 one_line_error pipeline-zero-capacity "$parlab" run -k pipeline -b threads -t 2 --capacity 0
 # mixed (lesson 9): any backend runs it whole; --cpu-on splits it over two backends at once.

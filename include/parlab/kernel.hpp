@@ -51,6 +51,14 @@ struct kernel_traits {
   bool needs_concurrency = false;
 };
 
+// What a kernel's memory grows with: `bytes_per_unit` bytes for each unit of the parameter
+// `param` (sum's 8 bytes an element, io's prepared and in-flight bytes a task). The runner checks
+// it against what the process can get before anything is allocated.
+struct memory_cost {
+  std::string param;  // "" when the kernel's memory does not grow with a parameter
+  double bytes_per_unit = 0;
+};
+
 // What one run of the kernel moves or does, for throughput: GB/s, Gelem/s, tasks/s.
 struct work_amount {
   double bytes = 0;
@@ -87,6 +95,7 @@ class kernel {
   [[nodiscard]] virtual bool has_waiting_items() const { return false; }
   [[nodiscard]] virtual verdict verify(const void* partial) const = 0;
   [[nodiscard]] virtual work_amount work() const = 0;
+  [[nodiscard]] virtual memory_cost memory() const { return {}; }
   // The best wall time this many workers could reach, when the kernel knows it (io does); 0 if not.
   [[nodiscard]] virtual double ideal_seconds(unsigned /*workers*/) const { return 0; }
   // The kernel's prepared data (data_arrays()) and how much of it huge pages really back,
