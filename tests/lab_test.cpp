@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -52,8 +53,8 @@ TEST(lab_registry, lessons_are_unique_in_notebook_order_and_found_by_name_or_num
     EXPECT_EQ(find_lesson(l->name()), l);
     EXPECT_EQ(find_lesson(std::to_string(l->number())), l);
   }
-  for (std::string_view n :
-       {"sequential", "processes", "gil", "threading", "multiprocessing", "cpu-vs-io", "race"})
+  for (std::string_view n : {"sequential", "processes", "gil", "threading", "multiprocessing",
+                             "cpu-vs-io", "race", "thousands"})
     EXPECT_NE(find_lesson(n), nullptr) << n;
   for (std::string_view bad : {"", "nope", "0", "99", "7x", "-7"})
     EXPECT_EQ(find_lesson(bad), nullptr) << bad;
@@ -246,6 +247,86 @@ TEST(lab_when_to_use, a_split_that_does_not_beat_the_gil_does_not_hold) {
   EXPECT_EQ(judged("when-to-use", when_trials(1.0, 0.7)), verdict::not_shown);  // threads lag
   const outcome o = assess(*find_lesson("when-to-use"), when_trials(1.0, 0.52));
   EXPECT_NE(o.verdict.reason.find("split, GIL won here"), std::string::npos) << o.verdict.reason;
+}
+
+// `waits` waits of 20 ms on `threads` threads, which hold `in_flight` of them at once (all of them
+// on the event loop), resident growth of `per_wait` bytes each; the memory fields read 0 where
+// /proc/self/clear_refs cannot be written.
+record waited(unsigned waits, unsigned threads, unsigned in_flight, double median_s,
+              double per_wait, bool memory) {
+  const double one_wait = 0.02;
+  record r = timed(threads, median_s, one_wait * ((waits + in_flight - 1) / in_flight));
+  r.in_flight = in_flight;
+  r.params = "tasks=" + std::to_string(waits) + " duration=0.02s jitter=0 seed=42";
+  r.peak_rss_bytes = memory ? 6000000 + static_cast<std::size_t>(per_wait * waits) : 0;
+  r.bytes_per_task = memory ? per_wait : 0;
+  r.vm_peak_bytes = 85000000 + std::size_t{threads} * 8400000;
+  return r;
+}
+
+// The quick run's shape: 10 to 10,000 waits, threads capped at 1,000. loop_s: async at 10,000;
+// async_per_wait: its bytes per wait at 1,000 (threads': 8,500); beyond_s: 10,000 waits on
+// 1,000 threads, 10 each.
+std::vector<trial> thousands_trials(double loop_s, double async_per_wait, double beyond_s,
+                                    bool memory = true) {
+  std::vector<trial> trials;
+  for (const unsigned waits : {10U, 100U, 1000U, 10000U}) {
+    const double loop = waits == 10000 ? loop_s : 0.0201;
+    const double per_wait = waits == 1000 ? async_per_wait : 150;
+    record r = waited(waits, 1, waits, loop, per_wait, memory);
+    r.backend = "async";
+    trials.push_back({"async, " + std::to_string(waits) + " waits", r});
+  }
+  for (const unsigned waits : {10U, 100U, 1000U, 10000U}) {
+    const unsigned threads = std::min(waits, 1000U);
+    record r = waited(waits, threads, threads, waits > threads ? beyond_s : 0.03,
+                      8500.0 * threads / waits, memory);
+    r.backend = "threads";
+    trials.push_back({"threads, " + std::to_string(waits) + " waits", r});
+  }
+  return trials;
+}
+
+// The verdict must be `expected` and its reason must name the claim that decided it.
+void expect_thousands(const std::vector<trial>& trials, verdict expected, std::string_view why) {
+  const outcome o = assess(*find_lesson("thousands"), trials);
+  EXPECT_EQ(o.verdict.result, expected) << o.verdict.reason;
+  EXPECT_NE(o.verdict.reason.find(why), std::string::npos) << o.verdict.reason;
+}
+
+TEST(lab_thousands, a_loop_that_does_not_hold_every_wait_or_threads_that_cost_no_more_do_not_hold) {
+  expect_thousands(thousands_trials(0.021, 130, 0.26), verdict::holds, "lesson 9");
+  const std::string_view loop = "held 10,000 waits in flight";
+  expect_thousands(thousands_trials(0.05, 130, 0.26), verdict::fails, loop);   // 2.5 waits' time
+  expect_thousands(thousands_trials(0.019, 130, 0.26), verdict::fails, loop);  // faster than one
+  expect_thousands(thousands_trials(0.021, 2000, 0.26), verdict::fails, "async by 2.00 kB");
+  // 10 waits a thread in one wait's time: the threads held more waits than they had.
+  expect_thousands(thousands_trials(0.021, 130, 0.021), verdict::fails, "ran up to 10 each");
+  // Where the resident size cannot be measured, the memory claim is said, not failed; the
+  // others still decide.
+  expect_thousands(thousands_trials(0.021, 0, 0.26, false), verdict::not_shown, "clear_refs");
+  expect_thousands(thousands_trials(0.05, 0, 0.26, false), verdict::fails, loop);
+}
+
+TEST(lab_thousands, the_table_says_waits_and_threads_and_a_run_without_a_cap_proves_nothing) {
+  const outcome o = assess(*find_lesson("thousands"), thousands_trials(0.021, 130, 0.26));
+  const std::vector<std::string> header = {"trial",      "backend", "waits",      "threads",
+                                           "median",     "ideal",   "efficiency", "peak RSS",
+                                           "bytes/wait", "virtual"};
+  EXPECT_EQ(o.numbers.header, header);
+  ASSERT_EQ(o.numbers.rows.size(), 8U);
+  const std::vector<std::string>& beyond = o.numbers.rows.back();
+  EXPECT_EQ(beyond[0], "threads, 10000 waits");
+  EXPECT_EQ(beyond[2], "10000");
+  EXPECT_EQ(beyond[3], "1000");
+  EXPECT_EQ(beyond[6], "0.77");  // 200 ms of waits in 260 ms
+  EXPECT_EQ(beyond[8], "850 B");
+  EXPECT_EQ(o.numbers.rows[2][8], "130 B");  // async, 1000 waits
+  EXPECT_EQ(o.numbers.rows[2][9], "93.4 MB");
+  // Every threads trial one thread per wait: nothing shows what a cap costs.
+  std::vector<trial> uncapped = thousands_trials(0.021, 130, 0.26);
+  trial_of(uncapped, "threads, 10000 waits").rec = waited(10000, 10000, 10000, 0.3, 8500, true);
+  expect_thousands(uncapped, verdict::fails, "no threads trial had more waits than threads");
 }
 
 }  // namespace

@@ -213,6 +213,12 @@ const backend& concurrent(worker_kind w) {
       "this build has no backend whose workers are {}es that all run at once", to_string(w)));
 }
 
+const backend& event_loop() {
+  for (const backend* b : backends())
+    if (b->traits().waits_per_worker == 0) return *b;
+  throw run_error("this build has no backend that holds every wait in flight (an event loop)");
+}
+
 trial& trial_of(std::vector<trial>& trials, std::string_view label) {
   const auto it =
       std::find_if(trials.begin(), trials.end(), [&](const trial& t) { return t.label == label; });
@@ -274,6 +280,17 @@ std::string text_field(const record& r, std::string_view name) {
   return value_of<std::string>(r, name);
 }
 
+std::string param_text(const record& r, std::string_view name) {
+  const std::string key = std::string(name) + '=';
+  for (std::size_t at = 0; at < r.params.size();) {
+    const std::size_t end = std::min(r.params.find(' ', at), r.params.size());
+    const std::string_view word = std::string_view(r.params).substr(at, end - at);
+    if (word.starts_with(key)) return std::string(word.substr(key.size()));
+    at = end + 1;
+  }
+  return "";
+}
+
 judgement checks::result() const {
   verdict worst = verdict::holds;
   for (const judgement& j : items_) worst = std::max(worst, j.result);
@@ -327,6 +344,12 @@ column field(std::string name, std::string header) {
   return {std::move(header), [name = std::move(name)](const record& r) {
             const record_field* f = field_of(r, name);
             return f == nullptr ? std::string("-") : field_text(*f);
+          }};
+}
+column param(std::string name, std::string header) {
+  return {std::move(header), [name = std::move(name)](const record& r) {
+            const std::string v = param_text(r, name);
+            return v.empty() ? std::string("-") : v;
           }};
 }
 }  // namespace col

@@ -133,6 +133,10 @@ std::vector<setting> compute_bound_sum(const context& ctx);
 // lesson about threads or processes means any backend of that kind, never a named one.
 const backend& concurrent(worker_kind w);
 
+// The first backend that holds every wait in flight whatever its threads (waits_per_worker 0: an
+// event loop), or throws run_error. Like concurrent(), a kind of backend, never a named one.
+const backend& event_loop();
+
 // The trial of this label, and its record; throw run_error when the lesson's trials lack it.
 trial& trial_of(std::vector<trial>& trials, std::string_view label);
 inline record& find(std::vector<trial>& trials, std::string_view label) {
@@ -149,6 +153,8 @@ std::int64_t int_field(const record& r, std::string_view name);
 bool bool_field(const record& r, std::string_view name);
 double real_field(const record& r, std::string_view name);
 std::string text_field(const record& r, std::string_view name);
+// A kernel parameter as the record's params text gives it ("10000" for tasks), "" when absent.
+std::string param_text(const record& r, std::string_view name);
 
 // Builds a verdict from checks: the reason is every check's text when all held, else only the
 // texts of those that did not (the worst decides the verdict).
@@ -186,6 +192,7 @@ column ideal();
 column speedup();
 column bandwidth();
 column field(std::string name, std::string header);
+column param(std::string name, std::string header);  // param_text, "-" when absent
 }  // namespace col
 
 std::string seconds(double s);  // "50.2 ms"

@@ -15,13 +15,14 @@ const lesson& gil_lesson();
 const lesson& processes_lesson();
 const lesson& primitives_lesson();
 const lesson& when_to_use_lesson();
+const lesson& thousands_lesson();
 
 std::span<const lesson* const> lessons() {
   static const std::vector<const lesson*> all = [] {
     std::vector<const lesson*> v = {
-        &sequential_lesson(), &threading_lesson(),  &multiprocessing_lesson(),
-        &cpu_vs_io_lesson(),  &race_lesson(),       &gil_lesson(),
-        &processes_lesson(),  &primitives_lesson(), &when_to_use_lesson(),
+        &sequential_lesson(),  &threading_lesson(), &multiprocessing_lesson(), &cpu_vs_io_lesson(),
+        &race_lesson(),        &gil_lesson(),       &processes_lesson(),       &primitives_lesson(),
+        &when_to_use_lesson(), &thousands_lesson(),
     };
     // In the notebook's order, wherever a line was added.
     std::sort(v.begin(), v.end(),
