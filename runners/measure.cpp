@@ -133,9 +133,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   run.all_at_once = k.traits().needs_concurrency;
   bool together = true;
   r.grain = effective_grain(task.n, r.threads, options.run.sched, options.run.grain);
-  const unsigned per_worker = b.traits().waits_per_worker;
-  r.in_flight =
-      per_worker == 0 ? std::max<std::size_t>(task.n, 1) : std::size_t{r.threads} * per_worker;
+  r.in_flight = waits_in_flight(b.traits(), r.threads, task.n);
   std::vector<std::byte> result(std::max<std::size_t>(task.partial_size, 1));
   std::optional<staged_run> staged;
   unsigned second_seen = 0;  // the fewest of any rep
