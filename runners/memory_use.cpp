@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <string>
 
 namespace parlab::runner {
@@ -81,9 +83,13 @@ memory_watch::memory_watch() {
   rss_before_ = statm().second;
   vm_peak_ = statm().first;
   sampler_ = std::jthread([this](const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any wake;
+    std::unique_lock lock(m);
+    // Wakes at once when stopped, so stop() does not wait out an interval.
     while (!stop.stop_requested()) {
-      std::this_thread::sleep_for(interval);
-      vm_peak_ = std::max(vm_peak_, statm().first);
+      wake.wait_for(lock, stop, interval, [] { return false; });
+      if (!stop.stop_requested()) vm_peak_ = std::max(vm_peak_, statm().first);
     }
   });
 }
