@@ -74,11 +74,11 @@ void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
   fill(detail::static_block(n, workers, 0));
 }
 
-huge_array<std::int64_t> iota_array(std::size_t n) {
+huge_array<std::int64_t> iota_array(std::size_t n, std::size_t first) {
   huge_array<std::int64_t> data(n);
   std::int64_t* a = data.data();
-  first_touch(n, [a](index_range r) {
-    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(i + 1);
+  first_touch(n, [a, first](index_range r) {
+    for (std::size_t i = r.begin; i < r.end; ++i) a[i] = static_cast<std::int64_t>(first + i + 1);
   });
   return data;
 }

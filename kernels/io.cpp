@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <numeric>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +24,12 @@ struct waits_done {
 
 constexpr std::uint64_t wait_id(std::size_t i, std::int64_t wait_ns) {
   return scramble(scramble(i + 1) ^ static_cast<std::uint64_t>(wait_ns));
+}
+
+// A uniform draw in [0, 1) for index i of the generator seeded `seed`: 53 bits of a hash.
+double unit_draw(std::uint64_t seed, std::size_t i) {
+  const std::uint64_t h = scramble(scramble(seed + 0x9e3779b97f4a7c15ULL) ^ (i + 1));
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
 // Simulated I/O: K waits of D seconds each, slept against absolute deadlines so that a chain
@@ -46,25 +51,36 @@ class io_kernel final : public waits_kernel<waits_done> {
             {"seed", param_kind::count, 42, "seed of the jitter generator", 0}};
   }
 
+  std::size_t index_space(const param_values& values) const override {
+    return values.count("tasks");
+  }
   void prepare(const param_values& values) override {
+    prepare_slice(values, {0, index_space(values)});
+  }
+  // Wait i is drawn from a hash of (seed, i) alone, so that any slice holds the waits the whole
+  // would at those indices.
+  void prepare_slice(const param_values& values, index_range owned) override {
+    check_slice(owned, index_space(values));
     const double duration = values.real("duration");
     const double jitter = values.real("jitter");
-    std::mt19937_64 gen(values.count("seed"));
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    waits_ns_.assign(values.count("tasks"), 0);
-    for (auto& w : waits_ns_)
-      w = static_cast<std::int64_t>(std::llround(duration * (1 + jitter * u(gen)) * 1e9));
+    const std::uint64_t seed = values.count("seed");
+    owned_ = owned;
+    waits_ns_.assign(owned.size(), 0);
     expected_ = {};
-    for (std::size_t i = 0; i < waits_ns_.size(); ++i)
-      expected_ = {expected_.count + 1, expected_.checksum + wait_id(i, waits_ns_[i])};
+    for (std::size_t j = 0; j < waits_ns_.size(); ++j) {
+      const std::size_t i = owned.begin + j;
+      const double u = unit_draw(seed, i) * 2 - 1;  // [-1, 1)
+      waits_ns_[j] = static_cast<std::int64_t>(std::llround(duration * (1 + jitter * u) * 1e9));
+      expected_ = {expected_.count + 1, expected_.checksum + wait_id(i, waits_ns_[j])};
+    }
     longest_first_ = waits_ns_;
     std::sort(longest_first_.begin(), longest_first_.end(), std::greater<>{});
     std::partial_sum(longest_first_.begin(), longest_first_.end(), longest_first_.begin());
   }
 
-  waiting<waits_done> item(std::size_t i, timespec start) const override {
-    co_await until(after(start, waits_ns_[i]));  // the engine's wait: a GIL is released meanwhile
-    co_return waits_done{1, wait_id(i, waits_ns_[i])};
+  waiting<waits_done> item(std::size_t j, timespec start) const override {
+    co_await until(after(start, waits_ns_[j]));  // the engine's wait: a GIL is released meanwhile
+    co_return waits_done{1, wait_id(owned_.begin + j, waits_ns_[j])};
   }
   waits_done combine(const waits_done& a, const waits_done& b) const override {
     return {a.count + b.count, a.checksum + b.checksum};
@@ -89,7 +105,8 @@ class io_kernel final : public waits_kernel<waits_done> {
   std::size_t task_size() const override { return waits_ns_.size(); }
 
  private:
-  std::vector<std::int64_t> waits_ns_;
+  index_range owned_;                   // the slice of [0, tasks) prepared
+  std::vector<std::int64_t> waits_ns_;  // of the slice's indices, in order
   waits_done expected_;
   // Prefix sums of the waits sorted longest first: the lower bounds of ideal_seconds.
   std::vector<std::int64_t> longest_first_;

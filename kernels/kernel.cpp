@@ -1,5 +1,9 @@
 #include "parlab/kernel.hpp"
 
+#include <string>
+
+#include "parlab/error.hpp"
+
 namespace parlab {
 
 std::string_view to_string(work_kind w) {
@@ -18,6 +22,20 @@ std::string_view to_string(work_kind w) {
       return "none";
   }
   return "?";
+}
+
+void check_slice(index_range owned, std::size_t n) {
+  if (owned.begin > owned.end || owned.end > n)
+    throw usage_error("a slice [" + std::to_string(owned.begin) + ", " + std::to_string(owned.end) +
+                      ") of an index space of " + std::to_string(n));
+}
+
+void kernel::prepare_slice(const param_values& values, index_range owned) {
+  const std::size_t n = index_space(values);
+  if (owned.begin == 0 && owned.end == n) return prepare(values);
+  throw usage_error("kernel " + std::string(name()) + " cannot prepare a slice [" +
+                    std::to_string(owned.begin) + ", " + std::to_string(owned.end) + ") of " +
+                    std::to_string(n) + ": its work does not split by index");
 }
 
 }  // namespace parlab

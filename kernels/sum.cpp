@@ -64,13 +64,21 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
              "mixing rounds per element: 0 streams memory, 64+ is compute-bound", 0}};
   }
 
+  std::size_t index_space(const param_values& values) const override {
+    return values.count("size");
+  }
   void prepare(const param_values& values) override {
-    const std::uint64_t n = values.count("size");
+    prepare_slice(values, {0, index_space(values)});
+  }
+  // The slice's elements only, a[j] = owned.begin + j + 1: the body runs over local indices.
+  void prepare_slice(const param_values& values, index_range owned) override {
+    check_slice(owned, index_space(values));
     rounds_ = values.count("intensity");
     reference_.reset();
-    if (n != data_.size()) {
+    if (owned.begin != owned_.begin || owned.end != owned_.end || !data_.data()) {
       data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
-      data_ = iota_array(n);
+      data_ = iota_array(owned.size(), owned.begin);
+      owned_ = owned;
     }
   }
 
@@ -84,8 +92,11 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
 
   verdict check(const std::uint64_t& got) const override {
     const std::uint64_t want = expected();
+    const std::string slice = owned_.begin == 0 ? ""
+                                                : " over [" + std::to_string(owned_.begin) + ", " +
+                                                      std::to_string(owned_.end) + ")";
     return {got == want, "sum " + std::to_string(got) + ", expected " + std::to_string(want) +
-                             (rounds_ == 0 ? " (n(n+1)/2)" : " (scalar reference)")};
+                             (rounds_ == 0 ? " (n(n+1)/2" : " (scalar reference") + slice + ")"};
   }
 
   std::vector<const huge_array_base*> data_arrays() const override { return {&data_}; }
@@ -102,10 +113,10 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   // Intensity 0 has a closed form; otherwise an independent scalar loop over the indices (not
   // the array), computed once per parameter set.
   std::uint64_t expected() const {
-    if (rounds_ == 0) return iota_sum(data_.size());
+    if (rounds_ == 0) return iota_sum(owned_.end) - iota_sum(owned_.begin);
     if (!reference_) {
       std::uint64_t s = 0;
-      for (std::uint64_t i = 0; i < data_.size(); ++i) {
+      for (std::uint64_t i = owned_.begin; i < owned_.end; ++i) {
         std::uint64_t x = i + 1;
         for (std::uint64_t k = 0; k < rounds_; ++k) x = mix(x);
         s += x;
@@ -116,6 +127,7 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
   }
 
   huge_array<std::int64_t> data_;
+  index_range owned_;  // the slice of [0, size) data_ holds
   std::uint64_t rounds_ = 0;
   mutable std::optional<std::uint64_t> reference_;
 };

@@ -185,7 +185,8 @@ class sweep_runner {
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
     json machine = machine_facts();
-    prepare_for(1);  // first: the config block describes the values the kernel derived
+    // First: the config block shows what the kernel derived.
+    prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
     probe_bandwidth(machine);
     warn_about(machine, o_);
     {
@@ -247,12 +248,23 @@ class sweep_runner {
 
   // Prepares the kernel when the size changes; a failure becomes the detail of every record
   // at that size, so that the sweep goes on (a weak sweep may run out of memory at 16x only).
-  void prepare_for(unsigned factor) {
-    if (prepared_factor_ == factor) return;
+  // The slice prepared is the one the backend says this process owns (all of it on one
+  // machine; a rank's block under MPI), asked before anything is allocated.
+  void prepare_for(unsigned factor, const backend& owner) {
+    const param_values values = values_at(factor);
+    const std::size_t n = k_.index_space(values);
+    const index_range owned = n > 0 ? owner.owned(n) : index_range{0, 0};
+    if (prepared_factor_ == factor && prepared_slice_.begin == owned.begin &&
+        prepared_slice_.end == owned.end)
+      return;
     prepared_factor_ = factor;
+    prepared_slice_ = owned;
     doing(fmt::format("preparing {} {}", k_.name(), params_text(factor)));
     try {
-      k_.prepare(values_at(factor));
+      if (n > 0)
+        k_.prepare_slice(values, owned);
+      else
+        k_.prepare(values);
       prepare_error_.clear();
     } catch (const std::exception& e) {
       prepare_error_ = fmt::format("preparing {} failed: {}", params_text(factor), e.what());
@@ -261,7 +273,7 @@ class sweep_runner {
 
   void run_step(const step& s) {
     const unsigned factor = size_factor(s);
-    prepare_for(factor);
+    prepare_for(factor, *s.b);
     const std::string label =
         fmt::format("{} t={}", s.b->name(), s.b->traits().uses_thread_count ? s.threads : 1);
     doing(label);
@@ -363,6 +375,7 @@ class sweep_runner {
   std::unique_ptr<reporter> rep_;
   measure_options m_;
   std::optional<unsigned> prepared_factor_;
+  index_range prepared_slice_;
   std::string prepare_error_;
   double seq_median_ = 0;
   std::map<std::string, std::pair<double, unsigned>> own_baseline_;  // backend: median, threads

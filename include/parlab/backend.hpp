@@ -98,6 +98,11 @@ class backend {
   // parlab::run_error carrying the original message.
   run_report run(const reduce_task& task, const run_options& options, void* result) const;
 
+  // The slice of an index space of n this process owns, which the runner has the kernel prepare
+  // (kernel::prepare_slice) before anything is allocated: all of it on one machine; a rank's
+  // block under MPI. run() then runs that slice.
+  [[nodiscard]] virtual index_range owned(std::size_t n) const { return {0, n}; }
+
   // Ends whatever the backend keeps between runs (forkpool's worker processes). Runs after it
   // start afresh; the runner calls it when it is done with a task.
   virtual void release() const {}

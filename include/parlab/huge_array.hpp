@@ -67,11 +67,11 @@ class huge_array : public huge_array_base {
 // read it (NUMA placement) and page faults are paid here, not in a timed run.
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill);
 
-// a[i] = i + 1 over n int64, in a huge_array first-touched in parallel: the sum kernel's data,
-// and what hand-written baselines and the bandwidth probe read, so that all see one layout.
-// It starts at 1, not 0, so that every element contributes to a sum: a run that skipped or
-// doubled element 0 of a[i] = i would still verify.
-huge_array<std::int64_t> iota_array(std::size_t n);
+// a[i] = first + i + 1 over n int64, in a huge_array first-touched in parallel: the sum kernel's
+// data (first: the start of the slice a process owns), and what hand-written baselines and the
+// bandwidth probe read, so that all see one layout. It starts at 1, not 0, so that every element
+// contributes to a sum: a run that skipped or doubled element 0 of a[i] = i would still verify.
+huge_array<std::int64_t> iota_array(std::size_t n, std::size_t first = 0);
 // The sum of iota_array(n), 1 + 2 + ... + n = n(n+1)/2, modulo 2^64 as an int64 sum wraps.
 std::uint64_t iota_sum(std::uint64_t n);
 

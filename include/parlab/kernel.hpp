@@ -81,6 +81,15 @@ class kernel {
 
   // Allocates and fills the data for these values (defaults already filled in).
   virtual void prepare(const param_values& values) = 0;
+  // The length of the index space these values make, known before anything is allocated, so
+  // that a process can prepare only the part of it it owns (backend::owned: a rank's block under
+  // MPI, all of it on one machine); 0 for a kernel whose work does not split by index (roles).
+  [[nodiscard]] virtual std::size_t index_space(const param_values& /*values*/) const { return 0; }
+  // Prepares only [owned.begin, owned.end) of index_space(values): the task then runs that slice
+  // and verify() checks the slice's partial; the data of index i depends on i alone, so any slice
+  // is reproducible and the slices' partials combine into the whole's. The whole space is
+  // prepare(values); a kernel that does not split refuses any other (usage_error).
+  virtual void prepare_slice(const param_values& values, index_range owned);
   // The values that identify what ran, once prepared: with any parameter the kernel derives in
   // prepare filled in (pipeline calibrates --cpu-rounds from --cpu). Records describe these.
   [[nodiscard]] virtual param_values resolved(const param_values& given) const { return given; }
@@ -119,6 +128,9 @@ class kernel {
   // meanwhile. Empty for a kernel with no large data.
   [[nodiscard]] virtual std::vector<const huge_array_base*> data_arrays() const { return {}; }
 };
+
+// Throws usage_error unless `owned` lies within [0, n): for a kernel's prepare_slice.
+void check_slice(index_range owned, std::size_t n);
 
 namespace detail {
 
