@@ -53,7 +53,8 @@ TEST(slices, each_verifies_and_they_combine_into_the_whole) {
                                   std::to_string(r.end) + ") of " + std::to_string(n);
         EXPECT_EQ(slice->task().n, r.size()) << where;
         const std::vector<std::byte> part = run_on_seq(*slice);
-        EXPECT_TRUE(slice->verify(part.data()).ok) << where << ": " << slice->verify(part.data()).detail;
+        EXPECT_TRUE(slice->verify(part.data()).ok)
+            << where << ": " << slice->verify(part.data()).detail;
         if (r.size() > 0 && r.size() < n) {
           EXPECT_FALSE(slice->verify(all.data()).ok) << where << " took the whole's partial";
         }
