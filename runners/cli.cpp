@@ -12,6 +12,9 @@
 #include <set>
 
 #include "parlab/error.hpp"
+#ifdef PARLAB_HAVE_MPI
+#include "parlab/mpi.hpp"
+#endif
 #include "parlab/registry.hpp"
 #include "runners/gil.hpp"
 #include "runners/lab/command.hpp"
@@ -55,6 +58,7 @@ std::string names_of_kernels() {
 std::string names_of_backends() {
   std::string s;
   for (const backend* b : backends()) s += (s.empty() ? "" : ", ") + std::string(b->name());
+  for (const backend_family& f : backend_families()) s += ", " + std::string(f.name) + "+BACKEND";
   return s;
 }
 
@@ -417,6 +421,14 @@ int list_command() {
     fmt::print("  {:<10} {}\n", k.name, k.make()->description());
   fmt::print("backends:\n");
   for (const backend* b : backends()) fmt::print("  {:<10} {}\n", b->name(), b->description());
+  for (const backend_family& f : backend_families())
+    fmt::print("  {:<10} {}\n", std::string(f.name) + "+BACKEND", f.description);
+#ifndef PARLAB_HAVE_MPI
+  fmt::print(
+      "  {:<10} not built: MPI was not found when parlab was configured (install-deps "
+      "installs Open MPI)\n",
+      "mpi");
+#endif
   return 0;
 }
 
@@ -487,6 +499,9 @@ void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all, boo
 }
 
 int cli_main(int argc, char** argv) {
+#ifdef PARLAB_HAVE_MPI
+  add_backend_family(mpi_family());  // MPI itself starts only when an mpi backend runs
+#endif
   CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};
   app.require_subcommand(1);
   app.footer(

@@ -2,6 +2,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -119,9 +120,17 @@ class output_files {
   std::vector<std::FILE*> files_;
 };
 
+// Whether this process writes the results: every backend of the sweep says so (an MPI job's
+// ranks but the first do not, and touch no output file).
+bool reports(const sweep_options& o) {
+  return std::all_of(o.backends.begin(), o.backends.end(),
+                     [](const std::string& b) { return find_backend(b)->reports(); });
+}
+
 // The chosen format to --output (or stdout), plus --csv, --json and --plot, all fed alike.
 std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files) {
   std::vector<std::unique_ptr<reporter>> sinks;
+  if (!reports(o)) return make_composite_reporter(std::move(sinks));  // another rank writes
   std::FILE* out = o.output.empty() ? stdout : files.open("--output", o.output);
   switch (o.format) {
     case output_format::csv:

@@ -7,7 +7,7 @@ packages=(
   make g++ cmake pkg-config git ca-certificates
   libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libhwloc-dev
-  gnuplot-nox python3 clang-format libasio-dev
+  gnuplot-nox python3 clang-format libasio-dev libopenmpi-dev openmpi-bin
 )
 # Optional extras named on the command line (for example: install-deps.sh clang-format libopenmpi-dev).
 packages+=("$@")

@@ -41,7 +41,8 @@ one_line_error() {  # one_line_error NAME pattern parlab-arguments...
   has "$name" "$name.err" "$pattern"
 }
 
-backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / {n++} END {print n}')
+# The backends of one machine (`-b all`), not the families over them (mpi+BACKEND).
+backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / && !/\+BACKEND/ {n++} END {print n}')
 header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,speedup_base_threads,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,in_flight,peak_waits,workers_seen,data_bytes,huge_page_bytes,peak_rss_bytes,vm_peak_bytes,bytes_per_task,verified,noisy,warmup_problem,detail,lesson"
 
 # ---- the done-when command, small: CSV to a file, and an SVG gnuplot really wrote ----

@@ -102,6 +102,8 @@ class backend {
   // (kernel::prepare_slice) before anything is allocated: all of it on one machine; a rank's
   // block under MPI. run() then runs that slice.
   [[nodiscard]] virtual index_range owned(std::size_t n) const { return {0, n}; }
+  // Whether this process writes the results: false on every rank of an MPI job but the first.
+  [[nodiscard]] virtual bool reports() const { return true; }
 
   // Ends whatever the backend keeps between runs (forkpool's worker processes). Runs after it
   // start afresh; the runner calls it when it is done with a task.

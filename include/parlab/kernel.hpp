@@ -163,6 +163,10 @@ class typed_partial : public kernel {
     t.version = next_task_version();
     t.partial_size = sizeof(Partial);
     t.cancel = [this] { cancel_run(); };
+    t.check = [this](const void* p) {
+      verdict v = verify(p);
+      return v.ok ? std::string() : std::move(v.detail);
+    };
     t.identity = [this](void* p) { store(p, identity()); };
     t.combine = [this](void* into, const void* from) {
       store(into, combine(load(into), load(from)));

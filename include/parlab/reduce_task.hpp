@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <string>
 
 #include "parlab/index_range.hpp"
 
@@ -51,6 +52,9 @@ struct reduce_task {
   // (or its error) to the sink when it ends. An event loop runs these; every other backend runs
   // evaluate and accumulate, which carry the same items out blocking.
   std::function<void(std::size_t i, const timespec& start, item_sink& sink)> start_item;
+  // Optional: the kernel's check of a partial of this task, "" when right, else what is wrong;
+  // for a backend that must check a process's partial before combining it with others (mpi).
+  std::function<std::string(const void* partial)> check;
   // into = combine(into, from)
   std::function<void(void* into, const void* from)> combine;
 };

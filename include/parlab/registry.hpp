@@ -11,8 +11,22 @@ namespace parlab {
 
 // Every backend this build has (backends/registry.cpp): seq, threads, tbb, omp, fork.
 std::span<const backend* const> backends();
-// The backend with this name, or nullptr.
+// The backend with this name, or nullptr: one of backends(), or a family's over one of them
+// ("mpi+omp": family mpi over omp; a family's name alone is the family over none).
 const backend* find_backend(std::string_view name);
+
+// Backends made from another, named FAMILY+INNER: the mpi library's ranks over any backend. A
+// library of its own registers its family (add_backend_family), so that the engine links
+// nothing a family needs, and `-b all` stays the backends of one machine.
+struct backend_family {
+  std::string_view name;  // "mpi"
+  std::string_view description;
+  // The family over `inner`, or alone when inner is nullptr; throws usage_error when it cannot
+  // be made over this inner (the family over itself). The same name gives the same instance.
+  std::function<const backend&(const backend* inner)> make;
+};
+void add_backend_family(backend_family family);
+std::span<const backend_family> backend_families();
 // The backend a sweep measures once, first, as the baseline of every speedup: the first that
 // does not use the thread count (seq).
 const backend& reference_backend();

@@ -1,0 +1,148 @@
+// The mpi backend family: `mpi` runs each rank's block of the index space on one worker,
+// `mpi+BACKEND` on that backend with -t workers; partials meet in an MPI_Reduce. Each rank owns
+// a contiguous block (owned), which the runner has the kernel prepare alone, and checks its own
+// partial before the reduce: a wrong or failed slice ends the job at once, naming its rank.
+#include "parlab/mpi.hpp"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backends/chunking.hpp"
+#include "parlab/error.hpp"
+
+namespace parlab {
+namespace {
+
+// MPI for this process, initialised at the first use of an mpi backend and finalised at exit.
+// Only the thread that runs the backend calls MPI (the inner backend's workers never do), so
+// MPI_THREAD_FUNNELED is all it asks for, whatever the inner backend.
+class world {
+ public:
+  static const world& get() {
+    static const world w;
+    return w;
+  }
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+  ~world() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized == 0) MPI_Finalize();
+  }
+  int rank = 0, size = 1;
+
+ private:
+  world() {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+  }
+};
+
+// A rank that cannot go on ends the whole job, or the others would wait in a collective forever.
+[[noreturn]] void fail(const world& w, const std::string& why) {
+  std::fprintf(stderr, "parlab: rank %d of %d failed: %s\n", w.rank, w.size, why.c_str());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+// MPI's user operation is a plain function: the task being reduced is handed to it here.
+thread_local const reduce_task* reducing = nullptr;
+void combine_partials(void* in, void* inout, int* count, MPI_Datatype*) {
+  const std::size_t bytes = reducing->partial_size;
+  for (int i = 0; i < *count; ++i)
+    reducing->combine(static_cast<std::byte*>(inout) + i * bytes,
+                      static_cast<const std::byte*>(in) + i * bytes);
+}
+
+class ranks final : public backend {
+ public:
+  explicit ranks(const backend* inner)
+      : inner_(inner), name_(inner ? "mpi+" + std::string(inner->name()) : "mpi") {}
+  std::string_view name() const override { return name_; }
+  std::string_view description() const override {
+    return "MPI ranks, each its own block, on one worker or on BACKEND's (mpi+BACKEND)";
+  }
+  backend_traits traits() const override {
+    if (inner_ == nullptr)
+      return {.uses_thread_count = false,
+              .shares_memory = false,
+              .promises_concurrency = false,
+              .worker = worker_kind::process,
+              .baseline = ""};
+    backend_traits t = inner_->traits();
+    t.shares_memory = false;  // ranks are processes, each with its own block
+    t.baseline = "";
+    return t;
+  }
+  index_range owned(std::size_t n) const override {
+    const world& w = world::get();
+    return detail::static_block(n, static_cast<unsigned>(w.size), static_cast<unsigned>(w.rank));
+  }
+  bool reports() const override { return world::get().rank == 0; }
+
+ protected:
+  run_report execute(const reduce_task& task, const run_options& options,
+                     void* result) const override;
+
+ private:
+  const backend* inner_;
+  std::string name_;
+};
+
+// Barrier, run, check, reduce, barrier: every rank leaves together, so the caller's wall time is
+// the slowest rank's. The result stays this rank's own partial, which it has verified; rank 0
+// also holds the reduced whole, the combination of partials every rank verified.
+run_report ranks::execute(const reduce_task& task, const run_options& options, void* result) const {
+  const world& w = world::get();
+  MPI_Barrier(MPI_COMM_WORLD);
+  run_report report;
+  try {
+    report = inner_ ? inner_->run(task, options, result)
+                    : reference_backend().run(task, options, result);
+    if (task.check)
+      if (const std::string wrong = task.check(result); !wrong.empty())
+        throw run_error("wrong result for its block: " + wrong);
+  } catch (const std::exception& e) {
+    fail(w, e.what());
+  }
+  MPI_Datatype partial;
+  MPI_Type_contiguous(static_cast<int>(task.partial_size), MPI_BYTE, &partial);
+  MPI_Type_commit(&partial);
+  MPI_Op op;
+  MPI_Op_create(&combine_partials, 1, &op);
+  reducing = &task;
+  std::vector<std::byte> whole(task.partial_size);
+  MPI_Reduce(result, whole.data(), 1, partial, op, 0, MPI_COMM_WORLD);
+  MPI_Op_free(&op);
+  MPI_Type_free(&partial);
+  MPI_Barrier(MPI_COMM_WORLD);
+  return report;
+}
+
+}  // namespace
+
+backend_family mpi_family() {
+  return {"mpi", "MPI ranks over BACKEND: mpi+omp, mpi+tbb, mpi+threads ... (mpirun or srun)",
+          [](const backend* inner) -> const backend& {
+            static std::mutex m;
+            static std::map<const backend*, std::unique_ptr<ranks>> made;
+            if (inner != nullptr && inner->name().starts_with("mpi"))
+              throw usage_error("an mpi backend over another (" + std::string(inner->name()) +
+                                "): ranks run one inner backend each");
+            const std::lock_guard lock(m);
+            auto& slot = made[inner];
+            if (!slot) slot = std::make_unique<ranks>(inner);
+            return *slot;
+          }};
+}
+
+}  // namespace parlab

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The mpi backends under mpirun: mpi, mpi+omp, mpi+threads and mpi+tbb at 1, 2 and 3 ranks give
+# verified results for sum (sizes down to fewer elements than ranks) and io, over shared memory
+# (btl self,vader) and TCP over loopback (btl self,tcp); only rank 0 writes; a rank killed from
+# outside fails the job within seconds and leaves no process; mpi+mpi is exit 2.
+# usage: tests/mpi_test.sh path/to/parlab path/to/mpiexec
+set -u
+parlab=$1
+mpiexec=$2
+# As root (CI, containers) Open MPI refuses to start without these (docs/RUNNER.md).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1  # 3 ranks on 2 cores
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+passes=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+backends=mpi,mpi+omp,mpi+threads,mpi+tbb
+for btl in self,vader self,tcp; do
+  for ranks in 1 2 3; do
+    for args in "-k sum --size 2" "-k sum --size 1000 --intensity 3" "-k sum --size 1e6" \
+                "-k io --tasks 7 --duration 1ms"; do
+      name="$btl np=$ranks $args"
+      # shellcheck disable=SC2086
+      if ! OMPI_MCA_btl=$btl timeout 120 "$mpiexec" -np "$ranks" "$parlab" run $args -b "$backends" \
+          -t 1 --reps 2 --format csv >"$tmp/out" 2>"$tmp/err"; then
+        fail "$name: exit $?: $(tail -3 "$tmp/err")"; continue
+      fi
+      rows=$(grep -c ',true,' "$tmp/out")
+      headers=$(grep -c '^kernel,' "$tmp/out")
+      [ "$rows" -eq 4 ] && [ "$headers" -eq 1 ] && passes=$((passes + 1)) ||
+        fail "$name: $rows verified rows and $headers headers (one rank writes 4 rows)"
+    done
+  done
+done
+
+# A rank killed from outside: mpirun ends the job, non-zero, within seconds; nothing is left.
+OMPI_MCA_btl=self,vader timeout 60 "$mpiexec" -np 2 "$parlab" run -k io -b mpi -t 1 \
+  --tasks 4 --duration 5s --reps 3 >"$tmp/out" 2>"$tmp/err" &
+job=$!
+victim=""
+for _ in $(seq 100); do
+  # A rank itself, not mpirun or timeout, whose command lines hold the same words later on.
+  victim=$(pgrep -f "^$parlab run -k io -b mpi -t 1 --tasks 4 --duration 5s" | tail -1)
+  [ -n "$victim" ] && break
+  sleep 0.1
+done
+sleep 1
+start=$(date +%s)
+[ -n "$victim" ] && kill -9 "$victim"
+wait "$job"
+code=$?
+took=$(( $(date +%s) - start ))
+[ "$code" -ne 0 ] && passes=$((passes + 1)) || fail "killed rank: mpirun exited 0"
+[ "$took" -le 10 ] && passes=$((passes + 1)) || fail "killed rank: the job took $took s to end"
+sleep 0.5
+[ -n "$victim" ] && passes=$((passes + 1)) || fail "killed rank: no rank found to kill"
+if pgrep -f "run -k io -b mpi -t 1 --tasks 4 --duration 5s" >/dev/null; then
+  fail "killed rank: a process of the job was left behind"
+  pkill -9 -f "run -k io -b mpi -t 1 --tasks 4 --duration 5s" || true
+else
+  passes=$((passes + 1))
+fi
+
+"$parlab" run -k sum -b mpi+mpi -t 1 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "mpi backend over another" "$tmp/err" && passes=$((passes + 1)) ||
+  fail "mpi+mpi: $(cat "$tmp/err")"
+"$parlab" list | grep -q "mpi+BACKEND" && passes=$((passes + 1)) || fail "list lacks mpi+BACKEND"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
