@@ -294,9 +294,17 @@ void check_output_paths(const sweep_options& o) {
             fmt::format("a file other than {}'s", paths[j].first));
 }
 
-// A kernel may need a number of workers its values imply (pipeline: a producer and a consumer at
-// least): every count of the sweep that a backend would run with is checked before any work.
+// A backend may run at most so many workers (mpi: one a rank), and a kernel may need a number its
+// values imply (pipeline: a producer and a consumer at least): every count of the sweep that a
+// backend would run with is checked before any work.
 void check_worker_counts(const sweep_options& o, const kernel& k) {
+  for (const std::string& name : o.backends) {
+    const backend& b = *find_backend(name);
+    const unsigned most = b.traits().max_workers;
+    if (most > 0 && *std::max_element(o.threads.begin(), o.threads.end()) > most)
+      bad("-t/--threads", o.threads_spec,
+          fmt::format("at most {} for backend {} ({})", most, name, b.description()));
+  }
   param_values values = o.params;
   values.fill_defaults(k.params());
   bool counted = false;

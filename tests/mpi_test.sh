@@ -2,7 +2,7 @@
 # The mpi backends under mpirun: mpi, mpi+omp, mpi+threads and mpi+tbb at 1, 2 and 3 ranks give
 # verified results for sum (sizes down to fewer elements than ranks) and io, over shared memory
 # (btl self,vader) and TCP over loopback (btl self,tcp); only rank 0 writes; a rank killed from
-# outside fails the job within seconds and leaves no process; mpi+mpi is exit 2.
+# outside fails the job within seconds and leaves no process; mpi+mpi and mpi -t 2 are exit 2.
 # usage: tests/mpi_test.sh path/to/parlab path/to/mpiexec
 set -u
 parlab=$1
@@ -66,6 +66,9 @@ fi
 "$parlab" run -k sum -b mpi+mpi -t 1 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "mpi backend over another" "$tmp/err" && passes=$((passes + 1)) ||
   fail "mpi+mpi: $(cat "$tmp/err")"
+"$parlab" run -k sum -b mpi -t 2 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q -- "-t/--threads '2': expected at most 1 for backend mpi" "$tmp/err" &&
+  passes=$((passes + 1)) || fail "mpi -t 2: $(cat "$tmp/err")"
 "$parlab" list | grep -q "mpi+BACKEND" && passes=$((passes + 1)) || fail "list lacks mpi+BACKEND"
 
 echo "$passes passed, $fails failed"

@@ -67,17 +67,20 @@ void combine_partials(void* in, void* inout, int* count, MPI_Datatype*) {
 class ranks final : public backend {
  public:
   explicit ranks(const backend* inner)
-      : inner_(inner), name_(inner ? "mpi+" + std::string(inner->name()) : "mpi") {}
+      : inner_(inner),
+        name_(inner ? "mpi+" + std::string(inner->name()) : "mpi"),
+        description_(inner ? "MPI ranks, each its block on " + std::string(inner->name()) +
+                                 " with -t workers"
+                           : "MPI ranks, each its block on one worker; mpi+BACKEND runs more") {}
   std::string_view name() const override { return name_; }
-  std::string_view description() const override {
-    return "MPI ranks, each its own block, on one worker or on BACKEND's (mpi+BACKEND)";
-  }
+  std::string_view description() const override { return description_; }
   backend_traits traits() const override {
     if (inner_ == nullptr)
-      return {.uses_thread_count = false,
+      return {.uses_thread_count = true,
               .shares_memory = false,
               .promises_concurrency = false,
               .worker = worker_kind::process,
+              .max_workers = 1,
               .baseline = ""};
     backend_traits t = inner_->traits();
     t.shares_memory = false;  // ranks are processes, each with its own block
@@ -96,7 +99,7 @@ class ranks final : public backend {
 
  private:
   const backend* inner_;
-  std::string name_;
+  std::string name_, description_;
 };
 
 // Barrier, run, check, reduce, barrier: every rank leaves together, so the caller's wall time is

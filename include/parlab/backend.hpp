@@ -71,6 +71,9 @@ struct backend_traits {
   // Runs only a task whose items wait (reduce_task::start_item): an event loop runs waits, not
   // computation, which would hold its thread from every other wait.
   bool runs_only_waits = false;
+  // The most workers it runs, 0 for no limit of its own: `mpi` runs one a rank (more is the
+  // hybrids' mpi+BACKEND); the runner refuses a larger -t before any work.
+  unsigned max_workers = 0;
   // The hand-written loop of the benchmark suite this backend's overhead is measured against
   // (bench/baselines.cpp); empty when none is.
   std::string_view baseline;
