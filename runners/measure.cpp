@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -53,6 +54,7 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
   r.backend = std::string(b.name());
   r.uses_thread_count = b.traits().uses_thread_count;
   r.threads = r.uses_thread_count ? options.run.threads : 1;
+  r.total_workers = r.threads;
   r.cores = options.cores;
   r.cpu_limit = options.cpu_limit;
   r.oversubscribed = r.threads > options.cores;
@@ -138,6 +140,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   std::optional<staged_run> staged;
   unsigned second_seen = 0;  // the fewest of any rep
   std::int64_t growth = 0;   // the most any rep grew the resident size
+  std::vector<double> fastest_rank, slowest_rank;
   try {
     if (options.second_stage)
       staged.emplace(task, stage{&b, run},
@@ -156,6 +159,9 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       together = together && t.report.started_together;
       r.pin = t.report.placement;
       r.peak_waits = std::max(r.peak_waits, t.report.peak_waits);
+      r.ranks = t.report.ranks;
+      fastest_rank.push_back(t.report.rank_time_min_s);
+      slowest_rank.push_back(t.report.rank_time_max_s);
       r.peak_rss_bytes = std::max(r.peak_rss_bytes, t.memory.peak_rss_bytes);
       r.vm_peak_bytes = std::max(r.vm_peak_bytes, t.memory.vm_peak_bytes);
       growth = std::max(growth, t.memory.rss_growth_bytes);
@@ -163,6 +169,8 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       r.lesson = std::move(t.checked.lesson);
     }
     r.verified = true;
+    r.rank_time_min_s = summarize(fastest_rank).median;
+    r.rank_time_max_s = summarize(slowest_rank).median;
     const double tasks = k.work().tasks;
     if (tasks > 0) r.bytes_per_task = static_cast<double>(growth) / tasks;
     const page_use pages = k.pages();
@@ -175,6 +183,9 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   b.release();  // the task dies with this function: nothing may keep running on its data
   if (options.second_stage) options.second_stage->release();
   summarize_into(r, k, options.read_bandwidth_gbs);
+  r.total_workers = r.ranks * r.threads;
+  if (const char* btl = std::getenv("OMPI_MCA_btl"); btl != nullptr && r.ranks > 1)
+    r.transport = btl;
   r.fields = kernel_fields(k, task, r, result);
   using value = decltype(record_field::value);
   if (options.second_stage) {

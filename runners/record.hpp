@@ -42,6 +42,13 @@ struct record {
   std::size_t in_flight = 0;
   std::size_t peak_waits = 0;  // the most waits an event loop held suspended at once; else 0
   unsigned workers_seen = 0;   // the fewest of any timed rep
+  // A job of ranks (mpi backends): how many, the workers of each (threads) and of all; the
+  // fastest and slowest rank's own run (the median over reps of each); the transport asked for
+  // (OMPI_MCA_btl, "" when not set). 1, threads, threads, 0, 0 on one machine.
+  unsigned ranks = 1;
+  unsigned total_workers = 0;
+  double rank_time_min_s = 0, rank_time_max_s = 0;
+  std::string transport;
   std::vector<unsigned> workers_seen_reps;  // what each timed rep saw, in order
   std::size_t data_bytes = 0;               // the kernel's prepared data
   std::size_t huge_page_bytes = 0;          // of which backed by huge pages, read from smaps

@@ -31,6 +31,14 @@ for btl in self,vader self,tcp; do
       headers=$(grep -c '^kernel,' "$tmp/out")
       [ "$rows" -eq 4 ] && [ "$headers" -eq 1 ] && passes=$((passes + 1)) ||
         fail "$name: $rows verified rows and $headers headers (one rank writes 4 rows)"
+      # The record says how many ranks ran it, measured by the backend, and the transport asked.
+      seen=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ranks") c = i; next } { print $c }' \
+        "$tmp/out" | sort -u | tr '\n' ' ')
+      [ "$seen" = "$ranks " ] && passes=$((passes + 1)) || fail "$name: ranks column '$seen'"
+      if [ "$ranks" -gt 1 ]; then
+        grep -q ",$btl," "$tmp/out" 2>/dev/null || grep -q "\"$btl\"" "$tmp/out" &&
+          passes=$((passes + 1)) || fail "$name: the transport $btl is not in the record"
+      fi
     done
   done
 done

@@ -102,16 +102,20 @@ class ranks final : public backend {
   std::string name_, description_;
 };
 
-// Barrier, run, check, reduce, barrier: every rank leaves together, so the caller's wall time is
-// the slowest rank's. The result stays this rank's own partial, which it has verified; rank 0
-// also holds the reduced whole, the combination of partials every rank verified.
+// Barrier, run, check, reduce, then the ranks' own times gathered (a collective, so every rank
+// leaves together and the caller's wall time is the slowest rank's). The result stays this rank's
+// own partial, which it has verified; rank 0 also holds the reduced whole, the combination of
+// partials every rank verified.
 run_report ranks::execute(const reduce_task& task, const run_options& options, void* result) const {
   const world& w = world::get();
   MPI_Barrier(MPI_COMM_WORLD);
   run_report report;
+  double own_s = 0;
   try {
+    const double start = MPI_Wtime();
     report = inner_ ? inner_->run(task, options, result)
                     : reference_backend().run(task, options, result);
+    own_s = MPI_Wtime() - start;
     if (task.check)
       if (const std::string wrong = task.check(result); !wrong.empty())
         throw run_error("wrong result for its block: " + wrong);
@@ -128,7 +132,10 @@ run_report ranks::execute(const reduce_task& task, const run_options& options, v
   MPI_Reduce(result, whole.data(), 1, partial, op, 0, MPI_COMM_WORLD);
   MPI_Op_free(&op);
   MPI_Type_free(&partial);
-  MPI_Barrier(MPI_COMM_WORLD);
+  // The imbalance: every rank's own run, its fastest and slowest, known to all.
+  MPI_Allreduce(&own_s, &report.rank_time_min_s, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&own_s, &report.rank_time_max_s, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  report.ranks = static_cast<unsigned>(w.size);
   return report;
 }
 

@@ -40,6 +40,10 @@ struct run_report {
   unsigned second_stage_seen = 0;
   // The most waits the backend held suspended at once, counted by an event loop; else 0.
   std::size_t peak_waits = 0;
+  // The processes of a job that ran it (MPI ranks; 1 on one machine), and the fastest and
+  // slowest rank's own run of its block, measured by each rank (0 when not a job of ranks).
+  unsigned ranks = 1;
+  double rank_time_min_s = 0, rank_time_max_s = 0;
 };
 
 // What a backend runs its workers as.
