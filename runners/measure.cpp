@@ -67,7 +67,7 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
 
 namespace {
 
-void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
+void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, double work_share) {
   // The fewest workers any rep ran on: a rep that ran on fewer than asked must show.
   if (!r.workers_seen_reps.empty())
     r.workers_seen = *std::min_element(r.workers_seen_reps.begin(), r.workers_seen_reps.end());
@@ -81,7 +81,12 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs) {
   r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
   r.ideal_s = k.ideal_seconds(static_cast<unsigned>(
       std::min<std::size_t>(r.in_flight, std::numeric_limits<unsigned>::max())));
-  const work_amount w = k.work();
+  work_amount w = k.work();
+  if (work_share > 0 && work_share < 1) {  // a rank's slice: the job did the whole
+    w.bytes /= work_share;
+    w.elements /= work_share;
+    w.tasks /= work_share;
+  }
   if (s.median <= 0) return;
   if (w.bytes > 0) {
     r.throughput = w.bytes / s.median / 1e9;
@@ -182,7 +187,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   }
   b.release();  // the task dies with this function: nothing may keep running on its data
   if (options.second_stage) options.second_stage->release();
-  summarize_into(r, k, options.read_bandwidth_gbs);
+  summarize_into(r, k, options.read_bandwidth_gbs, options.work_share);
   r.total_workers = r.ranks * r.threads;
   if (const char* btl = std::getenv("OMPI_MCA_btl"); btl != nullptr && r.ranks > 1)
     r.transport = btl;

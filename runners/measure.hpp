@@ -21,6 +21,9 @@ struct measure_options {
   // workers, its first on the measured backend with run.threads; nullptr: one backend.
   const backend* second_stage = nullptr;
   unsigned second_stage_workers = 0;
+  // The share of the kernel's whole index space this process prepared and ran (its slice, as
+  // backend::owned gave it; 1 on one machine): throughput is the job's, the work over the share.
+  double work_share = 1;
 };
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up

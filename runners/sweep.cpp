@@ -268,6 +268,7 @@ class sweep_runner {
       return;
     prepared_factor_ = factor;
     prepared_slice_ = owned;
+    m_.work_share = n > 0 ? static_cast<double>(owned.size()) / static_cast<double>(n) : 1.0;
     doing(fmt::format("preparing {} {}", k_.name(), params_text(factor)));
     try {
       if (n > 0)
