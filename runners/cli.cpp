@@ -446,6 +446,11 @@ int info_command(bool as_json, bool probe);
 
 namespace {
 
+param_values with_defaults(param_values v, const kernel& k) {
+  v.fill_defaults(k.params());
+  return v;
+}
+
 // Why backend b cannot run this kernel as asked, as a phrase after its name; "" when it can.
 std::string refusal(const backend& b, const kernel& k, const sweep_options& o, bool gil) {
   const backend_traits t = b.traits();
@@ -454,6 +459,13 @@ std::string refusal(const backend& b, const kernel& k, const sweep_options& o, b
   if (t.runs_only_waits && !k.has_waiting_items())
     return fmt::format("is an event loop: it runs waits, not computation, and kernel {} computes",
                        k.name());
+  // A backend that gives each process a part of the index space (mpi's ranks) needs a kernel
+  // whose work splits by index; asked of the backend, so MPI starts only when one is named.
+  if (constexpr std::size_t probe = std::size_t{1} << 20;
+      k.index_space(with_defaults(o.params, k)) == 0 && b.owned(probe).size() != probe)
+    return fmt::format(
+        "splits the index space across processes, and kernel {}'s work does not split by index",
+        k.name());
   if (t.runs_only_waits && gil)
     return "is an event loop: its coroutines never block, so an emulated GIL has nothing to hand "
            "over";

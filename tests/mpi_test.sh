@@ -2,7 +2,8 @@
 # The mpi backends under mpirun: mpi, mpi+omp, mpi+threads and mpi+tbb at 1, 2 and 3 ranks give
 # verified results for sum (sizes down to fewer elements than ranks) and io, over shared memory
 # (btl self,vader) and TCP over loopback (btl self,tcp); only rank 0 writes; a rank killed from
-# outside fails the job within seconds and leaves no process; mpi+mpi and mpi -t 2 are exit 2.
+# outside fails the job within seconds and leaves no process; mpi+mpi, mpi -t 2 and a kernel
+# that does not split by index on 2 ranks are refused.
 # usage: tests/mpi_test.sh path/to/parlab path/to/mpiexec
 set -u
 parlab=$1
@@ -70,6 +71,12 @@ if pgrep -f "run -k io -b mpi -t 1 --tasks 4 --duration 5s" >/dev/null; then
 else
   passes=$((passes + 1))
 fi
+
+# A kernel whose work does not split by index cannot be given to ranks a part each: refused.
+OMPI_MCA_btl=self,vader timeout 60 "$mpiexec" -np 2 "$parlab" run -k counter -b mpi -t 1 \
+  >/dev/null 2>"$tmp/err"
+[ $? -ne 0 ] && grep -q "does not split by index" "$tmp/err" && passes=$((passes + 1)) ||
+  fail "counter on 2 ranks: $(tail -3 "$tmp/err")"
 
 "$parlab" run -k sum -b mpi+mpi -t 1 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "mpi backend over another" "$tmp/err" && passes=$((passes + 1)) ||
