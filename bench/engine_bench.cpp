@@ -1,12 +1,10 @@
 // The engine's side of the suite: any kernel on any backend, through the public API only.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,9 +36,7 @@ void set_counters(benchmark::State& state, const kernel& k, const backend& b, un
   // bounds it: the summary divides it by the measured one.
   const std::size_t in_flight =
       waits_in_flight(b.traits(), threads, static_cast<std::size_t>(w.tasks));
-  if (const double ideal = k.ideal_seconds(static_cast<unsigned>(
-          std::min<std::size_t>(in_flight, std::numeric_limits<unsigned>::max())));
-      ideal > 0)
+  if (const double ideal = runner::ideal_seconds(k, in_flight); ideal > 0)
     state.counters["ideal_s"] = ideal;
   set_page_counters(state, k.pages());
 }

@@ -32,7 +32,7 @@ void check_slice(index_range owned, std::size_t n) {
 
 void kernel::prepare_slice(const param_values& values, index_range owned) {
   const std::size_t n = index_space(values);
-  if (owned.begin == 0 && owned.end == n) return prepare(values);
+  if (owned == index_range{0, n}) return prepare(values);
   throw usage_error("kernel " + std::string(name()) + " cannot prepare a slice [" +
                     std::to_string(owned.begin) + ", " + std::to_string(owned.end) + ") of " +
                     std::to_string(n) + ": its work does not split by index");

@@ -75,7 +75,7 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
     check_slice(owned, index_space(values));
     rounds_ = values.count("intensity");
     reference_.reset();
-    if (owned.begin != owned_.begin || owned.end != owned_.end || !data_.data()) {
+    if (owned != owned_ || !data_.data()) {
       data_ = huge_array<std::int64_t>();  // free the old data before the new is allocated
       data_ = iota_array(owned.size(), owned.begin);
       owned_ = owned;

@@ -294,6 +294,12 @@ void check_output_paths(const sweep_options& o) {
             fmt::format("a file other than {}'s", paths[j].first));
 }
 
+// The values given with the kernel's defaults for the rest: what the kernel will be prepared with.
+param_values with_defaults(param_values v, const kernel& k) {
+  v.fill_defaults(k.params());
+  return v;
+}
+
 // A backend may run at most so many workers (mpi: one a rank), and a kernel may need a number its
 // values imply (pipeline: a producer and a consumer at least): every count of the sweep that a
 // backend would run with is checked before any work.
@@ -305,8 +311,7 @@ void check_worker_counts(const sweep_options& o, const kernel& k) {
       bad("-t/--threads", o.threads_spec,
           fmt::format("at most {} for backend {} ({})", most, name, b.description()));
   }
-  param_values values = o.params;
-  values.fill_defaults(k.params());
+  const param_values values = with_defaults(o.params, k);
   bool counted = false;
   for (const std::string& name : o.backends)
     counted |= find_backend(name)->traits().uses_thread_count;
@@ -354,9 +359,10 @@ void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
 // size grows with the threads, so the largest count decides.
 void check_memory(const sweep_options& o, const kernel& k) {
   const memory_cost cost = k.memory();
-  if (cost.param.empty() || cost.bytes_per_unit <= 0 || !o.params.has(cost.param)) return;
+  const param_values values = with_defaults(o.params, k);  // a default size must fit too
+  if (cost.param.empty() || cost.bytes_per_unit <= 0 || !values.has(cost.param)) return;
   const double grows = o.weak ? *std::max_element(o.threads.begin(), o.threads.end()) : 1.0;
-  const double value = o.params.real(cost.param);
+  const double value = values.real(cost.param);
   const auto available = static_cast<double>(memory_available());
   if (value * grows * cost.bytes_per_unit <= available) return;
   bad("--" + cost.param, fmt::format("{:g}", value),
@@ -445,11 +451,6 @@ int info_command(bool as_json, bool probe);
 }  // namespace
 
 namespace {
-
-param_values with_defaults(param_values v, const kernel& k) {
-  v.fill_defaults(k.params());
-  return v;
-}
 
 // Why backend b cannot run this kernel as asked, as a phrase after its name; "" when it can.
 std::string refusal(const backend& b, const kernel& k, const sweep_options& o, bool gil) {

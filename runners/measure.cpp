@@ -20,6 +20,11 @@ namespace parlab::runner {
 
 void poison(std::span<std::byte> result) { std::fill(result.begin(), result.end(), poison_byte); }
 
+double ideal_seconds(const kernel& k, std::size_t in_flight) {
+  return k.ideal_seconds(static_cast<unsigned>(
+      std::min<std::size_t>(in_flight, std::numeric_limits<unsigned>::max())));
+}
+
 namespace {
 
 struct timed_run {
@@ -79,8 +84,7 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
   r.cv = s.cv;
   r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
   r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
-  r.ideal_s = k.ideal_seconds(static_cast<unsigned>(
-      std::min<std::size_t>(r.in_flight, std::numeric_limits<unsigned>::max())));
+  r.ideal_s = ideal_seconds(k, r.in_flight);
   work_amount w = k.work();
   if (work_share > 0 && work_share < 1) {  // a rank's slice: the job did the whole
     w.bytes /= work_share;

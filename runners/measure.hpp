@@ -31,6 +31,10 @@ struct measure_options {
 inline constexpr double noisy_cv = 0.05;
 inline constexpr double warmup_ratio = 1.5;
 
+// The kernel's best time with `in_flight` waits at once (waits_in_flight()), 0 when it knows
+// none: the runner's ideal_s and the bench's ideal_s counter alike.
+double ideal_seconds(const kernel& k, std::size_t in_flight);
+
 // Warm-up runs, then timed reps of a prepared kernel on one backend, each result verified.
 // A failure (error or wrong result) comes back as a record with verified = false and the
 // message in detail; it is never thrown, so that a sweep goes on.

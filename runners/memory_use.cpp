@@ -12,6 +12,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 namespace parlab::runner {
 namespace {
@@ -80,8 +81,7 @@ memory_watch::memory_watch() {
   // show no growth: the run then pays its own page faults, as a first run does.
   malloc_trim(0);
   reset_ = reset_high_water();
-  rss_before_ = statm().second;
-  vm_peak_ = statm().first;
+  std::tie(vm_peak_, rss_before_) = statm();
   sampler_ = std::jthread([this](const std::stop_token& stop) {
     std::mutex m;
     std::condition_variable_any wake;

@@ -263,9 +263,7 @@ class sweep_runner {
     const param_values values = values_at(factor);
     const std::size_t n = k_.index_space(values);
     const index_range owned = n > 0 ? owner.owned(n) : index_range{0, 0};
-    if (prepared_factor_ == factor && prepared_slice_.begin == owned.begin &&
-        prepared_slice_.end == owned.end)
-      return;
+    if (prepared_factor_ == factor && prepared_slice_ == owned) return;
     prepared_factor_ = factor;
     prepared_slice_ = owned;
     m_.work_share = n > 0 ? static_cast<double>(owned.size()) / static_cast<double>(n) : 1.0;

@@ -10,6 +10,7 @@ struct index_range {
 
   [[nodiscard]] constexpr std::size_t size() const { return end - begin; }
   [[nodiscard]] constexpr bool empty() const { return end <= begin; }
+  friend constexpr bool operator==(const index_range&, const index_range&) = default;
 };
 
 }  // namespace parlab
