@@ -32,6 +32,8 @@ struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
   std::string pin = "none", timeout, format, output, csv, json, plot, switch_interval;
   std::string cpu_on, cpu_workers;
+  std::string ranks, launcher;
+  bool rank_job = false;
   bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
@@ -185,6 +187,18 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
                   "with --cpu-on: its workers (default: the CPUs this process may use)")
       ->type_name("N")
       ->group("Measurement");
+  if (sweep) {
+    cmd->add_option("--ranks", raw.ranks,
+                    "a sweep over MPI ranks: one job per count (1,2,4 | 1..8 | pow2), each "
+                    "running -b's mpi backends")
+        ->type_name("SPEC")
+        ->group("Measurement");
+    cmd->add_option("--launcher", raw.launcher, "with --ranks: mpirun (default) or srun")
+        ->type_name("NAME")
+        ->group("Measurement");
+    // Internal: how a sweep over ranks starts each job's ranks (runners/rank_jobs.hpp).
+    cmd->add_flag("--rank-job", raw.rank_job)->group("");
+  }
   if (sweep)
     cmd->add_flag("--weak", raw.weak,
                   "weak scaling: size (else first count) parameter x threads; scaled speedup")
@@ -354,6 +368,38 @@ void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
   }
 }
 
+// A sweep over ranks: counts in thread-spec form, backends that run as ranks, a launcher on
+// PATH; a kernel whose work does not split by index cannot spread over more than one rank.
+void resolve_ranks(const raw_options& raw, const kernel& k, sweep_options& o) {
+  if (raw.ranks.empty()) {
+    if (!raw.launcher.empty())
+      bad("--launcher", raw.launcher, "--ranks as well (it launches a sweep's jobs of ranks)");
+    return;
+  }
+  o.ranks_spec = raw.ranks;
+  o.ranks = checked("--ranks", raw.ranks,
+                    [](const std::string& s) { return parse_threads(s, usable_cpus().cpus); });
+  if (raw.backends.empty() || raw.backends == "all")
+    bad("--ranks", raw.ranks, "-b naming backends that run as MPI ranks (mpi, mpi+BACKEND)");
+  for (const std::string& name : o.backends)
+    if (!find_backend(name)->traits().runs_as_ranks)
+      bad("--ranks", raw.ranks,
+          fmt::format("-b naming only backends that run as MPI ranks (mpi, mpi+BACKEND); {} "
+                      "runs in this process",
+                      name));
+  if (!raw.cpu_on.empty())
+    bad("--cpu-on", raw.cpu_on, "a run without --ranks (a staged run is not spread over ranks)");
+  if (k.index_space(with_defaults(o.params, k)) == 0 &&
+      *std::max_element(o.ranks.begin(), o.ranks.end()) > 1)
+    bad("--ranks", raw.ranks,
+        fmt::format("1 for kernel {}, whose work does not split by index across ranks", k.name()));
+  o.launcher = parse_choice("--launcher", raw.launcher.empty() ? "mpirun" : raw.launcher,
+                            {launcher_kind::mpirun, launcher_kind::srun});
+  if (!launcher_on_path(o.launcher))
+    bad("--launcher", std::string(to_string(o.launcher)),
+        "a launcher on PATH (mpirun: apt-get install openmpi-bin; srun: run inside Slurm)");
+}
+
 // A size whose memory the process cannot get is refused before anything is allocated, with the
 // largest that would fit: never an mmap error, a bad_alloc or the OOM killer. Under --weak the
 // size grows with the threads, so the largest count decides.
@@ -382,7 +428,10 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   resolve_cpu_on(raw, *entry->make(), o);
   const std::string backends_text = raw.backends.empty() ? "all" : raw.backends;
   o.backends = parse_backends(backends_text, command);
+  o.rank_job = raw.rank_job;
+  resolve_ranks(raw, *entry->make(), o);
   keep_backends_that_can_run(o, *entry->make(), backends_text == "all", raw.gil);
+  if (o.rank_job) o.reference_baseline = false;  // the sweep that launched the job measured it
   o.threads_spec = raw.threads.empty() ? "pow2" : raw.threads;
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
@@ -462,8 +511,10 @@ std::string refusal(const backend& b, const kernel& k, const sweep_options& o, b
                        k.name());
   // A backend that gives each process a part of the index space (mpi's ranks) needs a kernel
   // whose work splits by index; asked of the backend, so MPI starts only when one is named.
+  // A sweep over ranks checks this itself, without starting MPI in the process that launches.
   if (constexpr std::size_t probe = std::size_t{1} << 20;
-      k.index_space(with_defaults(o.params, k)) == 0 && b.owned(probe).size() != probe)
+      o.ranks.empty() && k.index_space(with_defaults(o.params, k)) == 0 &&
+      b.owned(probe).size() != probe)
     return fmt::format(
         "splits the index space across processes, and kernel {}'s work does not split by index",
         k.name());
@@ -554,6 +605,8 @@ int cli_main(int argc, char** argv) {
       "  parlab sweep -k sum -t pow2 --size 1e7 --intensity 64 --csv s.csv --json s.json\n"
       "  parlab sweep -k io -b threads,tbb -t 1..8 --tasks 32 --format csv -o io.csv\n"
       "  parlab sweep -k sum -b omp,tbb -t 1..4 --size 1e7 --weak --timeout 5min\n"
+      "  parlab sweep -k sum -b mpi+omp --ranks 1,2,4 -t 1,2 --size 1e8   (one mpirun job per "
+      "count)\n"
       "The seq baseline runs first, once; speedup = seq median / median, efficiency = speedup /\n"
       "threads. With 3+ thread counts each backend gets Amdahl (Gustafson with --weak) and USL\n"
       "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed;\n"

@@ -98,14 +98,15 @@ usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& s
 }
 
 std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak) {
-  std::map<std::string, std::map<unsigned, double>> points;  // backend -> threads -> speedup
+  // backend -> (workers, speedup): a sweep over ranks may reach one count two ways (2 x 1, 1 x 2)
+  std::map<std::string, std::vector<std::pair<unsigned, double>>> points;
   std::vector<std::string> order;
   std::set<std::string> unfit;  // speedups against more than one worker: no model fits them
   for (const record& r : records) {
     if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) continue;
     if (r.speedup_base_threads > 1) unfit.insert(r.backend);
     if (!points.contains(r.backend)) order.push_back(r.backend);
-    points[r.backend][r.threads] = r.speedup;
+    points[r.backend].emplace_back(workers(r), r.speedup);
   }
   std::vector<backend_fit> fits;
   for (const std::string& b : order) {

@@ -212,17 +212,18 @@ record measure(const kernel& k, const std::string& params, const backend& b,
 void relate_to_baseline(record& r, double base_median_s, scaling s, unsigned base_threads) {
   if (!r.verified || r.median_s <= 0 || base_median_s <= 0) return;
   const unsigned base = std::max(1u, base_threads);
+  const unsigned p = workers(r);
   const double ratio = base_median_s / r.median_s;
-  r.speedup = s == scaling::weak ? ratio * r.threads / base : ratio;
-  // Over what the run held in flight: its threads, or every wait on an event loop, whose base
+  r.speedup = s == scaling::weak ? ratio * p / base : ratio;
+  // Over what the run held in flight: its workers, or every wait on an event loop, whose base
   // (its own smallest thread count) held them all too.
-  const bool every_wait = r.in_flight > r.threads;
-  const double width = every_wait ? static_cast<double>(r.in_flight) : r.threads;
+  const bool every_wait = r.in_flight > p;
+  const double width = every_wait ? static_cast<double>(r.in_flight) : p;
   const double base_width = every_wait && base_threads != 0 ? width : base;
   r.efficiency = r.speedup * base_width / width;
   r.speedup_base_threads = base_threads;
   // Karp-Flatt's serial fraction is defined against one worker.
-  r.karp_flatt = s == scaling::weak || base != 1 ? 0 : karp_flatt(r.speedup, r.threads);
+  r.karp_flatt = s == scaling::weak || base != 1 ? 0 : karp_flatt(r.speedup, p);
 }
 
 }  // namespace parlab::runner

@@ -7,6 +7,7 @@
 #include "parlab/backend.hpp"
 #include "parlab/kernel.hpp"
 #include "parlab/params.hpp"
+#include "runners/rank_jobs.hpp"
 #include "runners/reporter.hpp"
 
 namespace parlab::runner {
@@ -37,6 +38,14 @@ struct sweep_options {
   // (parlab/staged_run.hpp); "" = one backend runs everything.
   std::string cpu_on;
   unsigned cpu_workers = 0;
+  // --ranks: a sweep over ranks, one MPI job per count launched through `launcher`, the seq
+  // baseline measured here (runners/rank_jobs.hpp); empty: the backends run in this process.
+  std::vector<unsigned> ranks;
+  std::string ranks_spec;
+  launcher_kind launcher = launcher_kind::mpirun;
+  // This process is one such job (the hidden --rank-job): no baseline, no speedups, no warnings;
+  // the sweep that launched it relates and reports its records.
+  bool rank_job = false;
   output_format format = output_format::table;
   std::string output;     // "" = stdout
   std::string csv_file;   // --csv: a CSV copy besides the chosen format; "" = none

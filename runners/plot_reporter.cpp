@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct point {
-  unsigned threads = 0;
+  unsigned workers = 0;
   double speedup = 0, efficiency = 0;
 };
 
@@ -58,6 +58,7 @@ class plot_reporter final : public reporter {
 
   void begin(const json& machine, const json& config) override {
     weak_ = config.value("weak", false);
+    over_ranks_ = config.contains("ranks") && !config["ranks"].empty();
     usable_cpus_ = machine.value("usable_cpus", 0U);
     title_ = fmt::format(
         "{} {}{}: {} scaling on {} ({} usable cpus)", config.value("kernel", std::string()),
@@ -68,8 +69,11 @@ class plot_reporter final : public reporter {
 
   void add(const record& r) override {
     if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) return;
-    if (!points_.contains(r.backend)) order_.push_back(r.backend);
-    points_[r.backend].push_back({r.threads, r.speedup, r.efficiency});
+    // Over ranks, one line per threads-per-rank: each shows how adding ranks scales.
+    const std::string series =
+        over_ranks_ ? fmt::format("{} t={}", r.backend, r.threads) : r.backend;
+    if (!points_.contains(series)) order_.push_back(series);
+    points_[series].push_back({workers(r), r.speedup, r.efficiency});
   }
 
   void end(const std::vector<backend_fit>&) override {
@@ -99,16 +103,16 @@ class plot_reporter final : public reporter {
   void write_data(const fs::path& dir) const {
     for (const std::string& b : order_) {
       std::ofstream out(dir / (b + ".dat"));
-      out << "# threads speedup efficiency\n";
+      out << "# workers speedup efficiency\n";
       for (const point& p : points_.at(b))
-        out << fmt::format("{} {:.6g} {:.6g}\n", p.threads, p.speedup, p.efficiency);
+        out << fmt::format("{} {:.6g} {:.6g}\n", p.workers, p.speedup, p.efficiency);
     }
   }
 
-  unsigned max_threads() const {
+  unsigned max_workers() const {
     unsigned t = 2;
     for (const auto& [b, pts] : points_)
-      for (const point& p : pts) t = std::max(t, p.threads);
+      for (const point& p : pts) t = std::max(t, p.workers);
     return t;
   }
 
@@ -126,11 +130,11 @@ class plot_reporter final : public reporter {
 
   // Whole thread counts on the x axis, base 2 when the range is wide (pow2 sweeps).
   std::string axes() const {
-    const unsigned top = max_threads();
+    const unsigned top = max_workers();
     std::string s = fmt::format(
-        "set grid\nset xlabel 'threads'\nset yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\n"
+        "set grid\nset xlabel '{}'\nset yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\n"
         "set xrange [1:{}]\nset samples {}\n",
-        top, std::max(2U, top));
+        over_ranks_ ? "workers (ranks x threads)" : "threads", top, std::max(2U, top));
     s += top >= 16 ? "set logscale x 2\n" : "set xtics 1\n";
     if (usable_cpus_ > 0 && top > usable_cpus_)  // where oversubscription starts
       s += fmt::format(
@@ -206,6 +210,7 @@ class plot_reporter final : public reporter {
 
   std::string path_;
   bool weak_ = false;
+  bool over_ranks_ = false;  // a sweep over ranks: x is ranks x threads
   unsigned usable_cpus_ = 0;
   std::string title_;
   std::vector<std::string> order_;

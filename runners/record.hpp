@@ -1,5 +1,6 @@
 #pragma once
 // One measured (kernel, backend, threads) point: what every sink (table, CSV, JSON, plot) is fed.
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -68,5 +69,9 @@ struct record {
   std::string lesson;           // what a verified result teaches (kernel's verdict), or ""
   std::vector<parlab::record_field> fields;  // the kernel's own, after the standard ones
 };
+
+// The workers of the whole run, what speedups and fits are over: ranks x threads for a job of
+// ranks, the threads on one machine (and for a record built by hand without total_workers).
+inline unsigned workers(const record& r) { return std::max(r.total_workers, r.threads); }
 
 }  // namespace parlab::runner

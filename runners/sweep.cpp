@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
@@ -17,6 +20,7 @@
 #include "runners/measure.hpp"
 #include "runners/options.hpp"
 #include "runners/progress.hpp"
+#include "runners/rank_jobs.hpp"
 #include "runners/watchdog.hpp"
 
 namespace parlab::runner {
@@ -41,6 +45,8 @@ json to_json(const sweep_options& o) {
           {"switch_interval_s", o.gil_interval_s},
           {"cpu_on", o.cpu_on.empty() ? json(nullptr) : json(o.cpu_on)},
           {"cpu_workers", o.cpu_workers},
+          {"ranks", o.ranks},
+          {"launcher", o.ranks.empty() ? json(nullptr) : json(to_string(o.launcher))},
           {"format", to_string(o.format)},
           {"output", o.output},
           {"csv", o.csv_file},
@@ -50,11 +56,13 @@ json to_json(const sweep_options& o) {
 
 namespace {
 
-// One (backend, threads) measurement, in the order the sweep runs them.
+// One (backend, threads) measurement, in the order the sweep runs them; or, in a sweep over
+// ranks, one job of `ranks` ranks that measures every backend and thread count.
 struct step {
   const backend* b = nullptr;
   unsigned threads = 1;
   bool baseline = false;  // the seq baseline of a sweep
+  unsigned ranks = 0;     // > 0: a job launched with this many ranks
 };
 
 // Strong scaling runs backend by backend. Weak scaling runs thread count by thread count, so
@@ -64,6 +72,10 @@ std::vector<step> plan(const sweep_options& o) {
   const bool sweep = o.command == "sweep" && o.reference_baseline;
   const backend& reference = reference_backend();
   if (sweep) steps.push_back({&reference, 1, true});
+  if (!o.ranks.empty()) {
+    for (unsigned r : o.ranks) steps.push_back({find_backend(o.backends.front()), 1, false, r});
+    return steps;
+  }
   auto add = [&](const std::string& name, unsigned t) {
     if (sweep && find_backend(name) == &reference) return;  // measured once, first
     steps.push_back({find_backend(name), t, false});
@@ -121,8 +133,10 @@ class output_files {
 };
 
 // Whether this process writes the results: every backend of the sweep says so (an MPI job's
-// ranks but the first do not, and touch no output file).
+// ranks but the first do not, and touch no output file). A sweep over ranks launches its jobs
+// and writes what they measured; asking its backends would start MPI here.
 bool reports(const sweep_options& o) {
+  if (!o.ranks.empty()) return true;
   return std::all_of(o.backends.begin(), o.backends.end(),
                      [](const std::string& b) { return find_backend(b)->reports(); });
 }
@@ -194,16 +208,18 @@ class sweep_runner {
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
     json machine = machine_facts();
-    // First: the config block shows what the kernel derived.
-    prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
+    // First: the config block shows what the kernel derived. Not for a sweep over ranks with no
+    // baseline here: its ranks prepare their own slices.
+    if (steps_.empty() || steps_.front().ranks == 0)
+      prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
     probe_bandwidth(machine);
-    warn_about(machine, o_);
+    if (!o_.rank_job) warn_about(machine, o_);
     {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());
     }
     if (!o_.skipped.empty()) fmt::print(stderr, "parlab: {}\n", o_.skipped);
-    if (o_.command == "sweep" && !o_.reference_baseline)
+    if (o_.command == "sweep" && !o_.reference_baseline && !o_.rank_job)
       fmt::print(stderr,
                  "parlab: no seq baseline (seq cannot run {}{}): each backend's speedup is against "
                  "its own run at t={}, efficiency = speedup x {} / t\n",
@@ -280,6 +296,7 @@ class sweep_runner {
   }
 
   void run_step(const step& s) {
+    if (s.ranks > 0) return run_job(s);
     const unsigned factor = size_factor(s);
     prepare_for(factor, *s.b);
     const std::string label =
@@ -295,9 +312,75 @@ class sweep_runner {
     emit(std::move(r));
   }
 
+  // One job of a sweep over ranks: the data prepared here for the baseline is freed first (the
+  // ranks prepare their own slices), the job measures every backend and thread count, and its
+  // records join the report, or, when it wrote none, a failed record for each of its points.
+  void run_job(const step& s) {
+    release_data();
+    const std::string label = fmt::format("{} ranks", s.ranks);
+    doing(fmt::format("the job of {} ({})", label, to_string(o_.launcher)));
+    progress_.start(label);
+    const std::string path = temp_result_path();
+    const unsigned factor = o_.weak ? s.ranks : 1;  // the size per rank stays; each job grows it
+    const rank_job job =
+        plan_rank_job(o_.launcher, s.ranks, *std::max_element(o_.threads.begin(), o_.threads.end()),
+                      rank_job_arguments(o_, k_, values_at(factor), path), host_);
+    std::vector<std::string> news;  // each said once a sweep, by its flag
+    for (const std::string& note : job.notes)
+      if (said_.insert(note.substr(0, note.find(':'))).second) news.push_back(note);
+    if (!news.empty())
+      fmt::print(stderr, "parlab: {} for {}: {}\n", to_string(o_.launcher), label,
+                 fmt::join(news, "; "));
+    job_outcome out = run_rank_job(job, path);
+    std::remove(path.c_str());
+    progress_.finish_step();
+    if (!out.doc) {
+      const std::string why = out.problem + " (the ranks' own messages are above)";
+      for (const std::string& name : o_.backends)
+        for (const unsigned t : o_.threads) {
+          m_.run.threads = t;
+          record r = unmeasured(k_, params_text(factor), *find_backend(name), m_, why);
+          r.ranks = s.ranks;
+          r.total_workers = s.ranks * t;
+          r.binding = job.binding;
+          emit(std::move(r));
+        }
+      return;
+    }
+    for (record& r : out.doc->records) {
+      r.binding = job.binding;
+      r.oversubscribed = r.oversubscribed || workers(r) > m_.cores;
+      emit(std::move(r));
+    }
+    if (out.exit_code != 0) failed_ = true;  // a failure its records do not show
+  }
+
+  // A sweep over ranks holds no data while its jobs run: an empty slice frees it.
+  void release_data() {
+    const std::size_t n = k_.index_space(values_at(1));
+    if (n == 0 || (prepared_factor_ && prepared_slice_.size() == 0)) return;
+    k_.prepare_slice(values_at(1), index_range{0, 0});
+    prepared_factor_ = 1;
+    prepared_slice_ = index_range{0, 0};
+  }
+
+  static std::string temp_result_path() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "parlab-ranks-XXXXXX.json").string();
+    const int fd = mkstemps(pattern.data(), 5);
+    if (fd < 0)
+      throw run_error(
+          fmt::format("cannot create {} for a job's results: {}", pattern, std::strerror(errno)));
+    close(fd);
+    std::remove(pattern.c_str());  // the job's rank 0 creates it: its absence means no results
+    return pattern;
+  }
+
   void emit(record r) {
     const scaling how = o_.weak ? scaling::weak : scaling::strong;
-    if (o_.reference_baseline) {
+    if (o_.rank_job) {
+      // The sweep that launched this job relates its records.
+    } else if (o_.reference_baseline) {
       relate_to_baseline(r, seq_median_, how);
     } else if (o_.command == "sweep" && r.verified) {
       // Each backend against its own first verified run: the sweep's smallest thread count.
@@ -382,6 +465,8 @@ class sweep_runner {
   output_files files_;
   std::unique_ptr<reporter> rep_;
   measure_options m_;
+  launch_host host_ = o_.ranks.empty() ? launch_host{} : this_host();
+  std::set<std::string> said_;  // the launcher flags a sweep over ranks has explained
   std::optional<unsigned> prepared_factor_;
   index_range prepared_slice_;
   std::string prepare_error_;

@@ -83,7 +83,7 @@ class table_reporter final : public reporter {
     if (r.ideal_s > 0 && r.verified)
       fmt::print(out_, "  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s),
                  r.ideal_s / r.median_s);
-    if (r.verified && r.ranks > 1)
+    if (r.verified && (r.ranks > 1 || !r.binding.empty()))
       fmt::print(out_, "  {} ranks x {} = {} workers; a rank's own run {} to {}{}{}\n", r.ranks,
                  r.threads, r.total_workers, format_duration(r.rank_time_min_s),
                  format_duration(r.rank_time_max_s),

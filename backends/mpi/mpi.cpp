@@ -81,10 +81,12 @@ class ranks final : public backend {
               .promises_concurrency = false,
               .worker = worker_kind::process,
               .max_workers = 1,
+              .runs_as_ranks = true,
               .baseline = ""};
     backend_traits t = inner_->traits();
     t.shares_memory = false;  // ranks are processes, each with its own block
     t.baseline = "";
+    t.runs_as_ranks = true;
     return t;
   }
   index_range owned(std::size_t n) const override {

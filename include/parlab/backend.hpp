@@ -78,6 +78,9 @@ struct backend_traits {
   // The most workers it runs, 0 for no limit of its own: `mpi` runs one a rank (more is the
   // hybrids' mpi+BACKEND); the runner refuses a larger -t before any work.
   unsigned max_workers = 0;
+  // Its processes are the ranks of an MPI job, started by a launcher (mpirun, srun), not by
+  // parlab: `sweep --ranks` launches one job per rank count to run it.
+  bool runs_as_ranks = false;
   // The hand-written loop of the benchmark suite this backend's overhead is measured against
   // (bench/baselines.cpp); empty when none is.
   std::string_view baseline;
