@@ -48,6 +48,9 @@ cluster_start() {
     command -v "$c" >/dev/null ||
       cluster_skip "$c not found (scripts/install-deps.sh installs munge slurmctld slurmd slurm-client)"
   done
+  # slurmd 22.05 initialises its cgroup plugin whatever ProctrackType and TaskPlugin say.
+  awk '$2 ~ "^/sys/fs/cgroup" { found = 1 } END { exit !found }' /proc/mounts ||
+    cluster_skip "no cgroup filesystem at /sys/fs/cgroup (slurmd needs one; in a chroot: mount --rbind /sys)"
   # munged refuses a socket in a directory that not everyone may enter.
   chmod 755 "$cluster_dir"
   mkdir -m 700 "$cluster_dir/munge"
@@ -67,9 +70,9 @@ print(*[x.getsockname()[1] for x in s])' 2>/dev/null) || cluster_skip "no free p
   cluster_pids+=($!)
   env "$cluster_mark" slurmd -D >"$cluster_dir/log/slurmd.out" 2>&1 &
   cluster_pids+=($!)
-  if ! wait_for 30 cluster_node_idle; then
-    echo "FAIL slurm: the node is not idle after 30 s: $(sinfo -h -o '%T %E' 2>&1 | head -1)"
-    tail -3 "$cluster_dir"/log/slurm*.out
+  wait_for 30 cluster_node_settled
+  if ! cluster_node_idle; then
+    echo "FAIL slurm: the node is not idle: $(sinfo -h -o '%T %E' 2>&1 | head -1) (logs: DIR/log)"
     return 1
   fi
   # shellcheck disable=SC2034  # read by the tests that source this
@@ -82,6 +85,10 @@ cluster_seconds_since() {
 }
 
 cluster_node_idle() { [ "$(sinfo -h -n "$cluster_host" -o %T 2>/dev/null)" = idle ]; }
+# Idle, or a daemon died (its log says why): either way, waiting longer tells nothing more.
+cluster_node_settled() {
+  cluster_node_idle || ! cluster_alive "${cluster_pids[1]}" || ! cluster_alive "${cluster_pids[2]}"
+}
 
 cluster_start_munged() {
   local m=$cluster_dir/munge

@@ -3,7 +3,8 @@
 # submitted with `sbatch --wait`, its records checked (every one verified, a record for each
 # ranks x threads asked and the ranks that really ran it, sum's exact result), and every
 # daemon and job process stopped and checked gone on every way out. Skips (exit 77, one line)
-# where it cannot run: not root, a package missing, no free port, munged will not start.
+# where it cannot run: not root, a package missing, no cgroup filesystem, no free port, munged
+# will not start.
 # usage: tests/slurm_test.sh path/to/parlab path/to/sweep.sbatch
 #   SLURM_TEST_KEEP=1 keeps the directory: slurm.conf, the daemons' logs, the job's output.
 set -u
