@@ -8,6 +8,7 @@ packages=(
   libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libhwloc-dev
   gnuplot-nox python3 clang-format libasio-dev libopenmpi-dev openmpi-bin
+  munge slurmctld slurmd slurm-client
 )
 # Optional extras named on the command line (for example: install-deps.sh clang-format libopenmpi-dev).
 packages+=("$@")
