@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "runners/reporter.hpp"
+#include "runners/result_file.hpp"
 
 namespace parlab::runner {
 
@@ -51,10 +52,12 @@ json to_json(const record& r) {
       {"peak_waits", r.peak_waits},
       {"workers_seen", r.workers_seen},
       {"ranks", r.ranks},
+      {"threads_per_rank", r.threads},
       {"total_workers", r.total_workers},
       {"rank_time_min_s", r.rank_time_min_s},
       {"rank_time_max_s", r.rank_time_max_s},
       {"transport", r.transport},
+      {"binding", r.binding},
       {"data_bytes", r.data_bytes},
       {"huge_page_bytes", r.huge_page_bytes},
       {"peak_rss_bytes", r.peak_rss_bytes},
@@ -113,7 +116,8 @@ class json_reporter final : public reporter {
  public:
   explicit json_reporter(std::FILE* out) : out_(out) {}
   void begin(const json& machine, const json& config) override {
-    doc_ = {{"machine", machine},
+    doc_ = {{"schema", result_schema},
+            {"machine", machine},
             {"config", config},
             {"records", json::array()},
             {"fits", json::array()}};

@@ -49,6 +49,9 @@ struct record {
   unsigned total_workers = 0;
   double rank_time_min_s = 0, rank_time_max_s = 0;
   std::string transport;
+  // How the launcher of a sweep over ranks placed them (its mapping and binding flags, such as
+  // "--map-by slot:PE=2 --bind-to core"); "" when parlab did not launch the job.
+  std::string binding;
   std::vector<unsigned> workers_seen_reps;  // what each timed rep saw, in order
   std::size_t data_bytes = 0;               // the kernel's prepared data
   std::size_t huge_page_bytes = 0;          // of which backed by huge pages, read from smaps

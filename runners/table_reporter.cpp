@@ -84,10 +84,11 @@ class table_reporter final : public reporter {
       fmt::print(out_, "  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s),
                  r.ideal_s / r.median_s);
     if (r.verified && r.ranks > 1)
-      fmt::print(out_, "  {} ranks x {} = {} workers; a rank's own run {} to {}{}\n", r.ranks,
+      fmt::print(out_, "  {} ranks x {} = {} workers; a rank's own run {} to {}{}{}\n", r.ranks,
                  r.threads, r.total_workers, format_duration(r.rank_time_min_s),
                  format_duration(r.rank_time_max_s),
-                 r.transport.empty() ? "" : " (btl " + r.transport + ")");
+                 r.transport.empty() ? "" : " (btl " + r.transport + ")",
+                 r.binding.empty() ? "" : "; launched with " + r.binding);
     if (r.verified && !r.fields.empty()) fmt::print(out_, "  {}\n", fields_line(r.fields));
     if (r.verified && !r.lesson.empty()) fmt::print(out_, "  lesson: {}\n", r.lesson);
     over_ = over_ || r.oversubscribed;

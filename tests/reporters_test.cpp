@@ -16,6 +16,7 @@
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
 #include "runners/reporter.hpp"
+#include "runners/result_file.hpp"
 
 namespace {
 
@@ -52,10 +53,12 @@ const std::vector<std::string> documented_fields{"kernel",
                                                  "peak_waits",
                                                  "workers_seen",
                                                  "ranks",
+                                                 "threads_per_rank",
                                                  "total_workers",
                                                  "rank_time_min_s",
                                                  "rank_time_max_s",
                                                  "transport",
+                                                 "binding",
                                                  "data_bytes",
                                                  "huge_page_bytes",
                                                  "peak_rss_bytes",
@@ -204,7 +207,8 @@ TEST(json_reporter, one_object_with_machine_config_records_and_fits) {
   const json doc = json::parse(f.text());
   std::vector<std::string> top;
   for (const auto& [k, v] : doc.items()) top.push_back(k);
-  EXPECT_EQ(top, (std::vector<std::string>{"machine", "config", "records", "fits"}));
+  EXPECT_EQ(top, (std::vector<std::string>{"schema", "machine", "config", "records", "fits"}));
+  EXPECT_EQ(doc["schema"], result_schema);
   EXPECT_EQ(doc["machine"]["cpu_model"], "Test CPU");
   EXPECT_EQ(doc["config"]["kernel"], "sum");
   ASSERT_EQ(doc["records"].size(), 2U);
@@ -421,3 +425,38 @@ TEST(table_reporter, huge_page_coverage_is_a_flag_with_a_legend) {
 }
 
 }  // namespace
+
+// The reader of result files is the JSON reporter's inverse: what a sweep of ranks reads back
+// from its jobs and compare reads must be every field written, kernel fields included.
+TEST(result_file, a_record_reads_back_as_written) {
+  record r = sample("omp", 2, 1.8);
+  r.ranks = 3;
+  r.total_workers = 6;
+  r.binding = "--bind-to none";
+  r.workers_seen_reps = {2, 2, 2};
+  r.fields = {{"lost", std::int64_t{7}},
+              {"ratio", 0.5},
+              {"ok", true},
+              {"word", std::string("x")},
+              {"none", std::monostate{}}};
+  EXPECT_EQ(to_json(record_from_json(to_json(r))), to_json(r));
+}
+
+TEST(result_file, a_document_without_schema_or_with_a_bad_record_is_refused_by_name) {
+  json doc = {{"machine", machine}, {"config", config}, {"records", json::array()}};
+  EXPECT_THROW(parse_result_document(doc, "a.json"), parlab::usage_error);
+  doc["schema"] = result_schema + 1;
+  EXPECT_THROW(parse_result_document(doc, "a.json"), parlab::usage_error);
+  doc["schema"] = result_schema;
+  EXPECT_TRUE(parse_result_document(doc, "a.json").records.empty());
+  json bad = to_json(sample("omp", 2, 1.8));
+  bad["threads"] = "two";
+  doc["records"].push_back(bad);
+  try {
+    parse_result_document(doc, "a.json");
+    ADD_FAILURE() << "a record whose threads is a word was read";
+  } catch (const parlab::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("a.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"threads\""), std::string::npos) << e.what();
+  }
+}

@@ -43,7 +43,7 @@ one_line_error() {  # one_line_error NAME pattern parlab-arguments...
 
 # The backends of one machine (`-b all`), not the families over them (mpi+BACKEND).
 backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / && !/\+BACKEND/ {n++} END {print n}')
-header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,speedup_base_threads,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,in_flight,peak_waits,workers_seen,ranks,total_workers,rank_time_min_s,rank_time_max_s,transport,data_bytes,huge_page_bytes,peak_rss_bytes,vm_peak_bytes,bytes_per_task,verified,noisy,warmup_problem,detail,lesson"
+header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,reps,median_s,min_s,max_s,stddev_s,cv,speedup,speedup_base_threads,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,in_flight,peak_waits,workers_seen,ranks,threads_per_rank,total_workers,rank_time_min_s,rank_time_max_s,transport,binding,data_bytes,huge_page_bytes,peak_rss_bytes,vm_peak_bytes,bytes_per_task,verified,noisy,warmup_problem,detail,lesson"
 
 # ---- the done-when command, small: CSV to a file, and an SVG gnuplot really wrote ----
 if run csv 0 "$parlab" sweep -k sum -b all -t 1,2,3 --size 1e6 --reps 2 --plot s.svg --format csv -o s.csv; then
@@ -73,7 +73,7 @@ if run json 0 "$parlab" sweep -k sum -b threads,omp -t 1..3 --size 1e6 --reps 2 
     python3 - s.json <<'EOF' && pass || fail "json: structure"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert list(d) == ["machine", "config", "records", "fits"], list(d)
+assert list(d) == ["schema", "machine", "config", "records", "fits"], list(d)
 assert len(d["records"]) == 7 and all(r["verified"] is True for r in d["records"])
 assert [f["backend"] for f in d["fits"]] == ["threads", "omp"]
 assert d["config"]["backend_order"] == ["threads", "omp"]
