@@ -17,6 +17,7 @@
 #endif
 #include "parlab/registry.hpp"
 #include "runners/gil.hpp"
+#include "runners/gnuplot.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/memory_use.hpp"
@@ -35,10 +36,6 @@ struct raw_options {
   bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
-
-[[noreturn]] void bad(std::string_view flag, std::string_view value, std::string_view accepted) {
-  throw usage_error(fmt::format("{} '{}': expected {}", flag, value, accepted));
-}
 
 template <class F>
 auto checked(std::string_view flag, const std::string& value, F parse) {
@@ -276,13 +273,7 @@ bool same_file(const std::string& a, const std::string& b) {
 // Two sinks writing one file would interleave; a plot gnuplot cannot write fails only at the
 // end, after the whole sweep: both are caught before any work.
 void check_output_paths(const sweep_options& o) {
-  if (!o.plot.empty() && !o.plot.ends_with(".svg") && !o.plot.ends_with(".png"))
-    bad("--plot", o.plot, "a file name ending in .svg or .png");
-  if (!o.plot.empty()) {
-    const std::string dir = std::filesystem::path(o.plot).parent_path().string();
-    if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
-      bad("--plot", o.plot, "a file in a directory that exists and is writable");
-  }
+  if (!o.plot.empty()) gnuplot::check_plot_path("--plot", o.plot);
   const std::pair<std::string_view, const std::string*> paths[] = {{"-o/--output", &o.output},
                                                                    {"--csv", &o.csv_file},
                                                                    {"--json", &o.json_file},
