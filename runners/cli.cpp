@@ -16,6 +16,7 @@
 #include "parlab/mpi.hpp"
 #endif
 #include "parlab/registry.hpp"
+#include "runners/compare_command.hpp"
 #include "runners/gil.hpp"
 #include "runners/gnuplot.hpp"
 #include "runners/lab/command.hpp"
@@ -523,6 +524,7 @@ int cli_main(int argc, char** argv) {
       "  parlab run -k sum -b tbb -t 2 --size 1e8\n"
       "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg\n"
       "  parlab lab all --quick\n"
+      "  parlab compare base.json new.json\n"
       "Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed; 2 bad "
       "usage or input. Details: docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
@@ -552,6 +554,8 @@ int cli_main(int argc, char** argv) {
   add_measure_options(sweep, sweep_raw, true);
   lab::lab_args lab_raw;
   lab::add_lab_subcommand(app, lab_raw);
+  compare_args compare_raw;
+  add_compare_subcommand(app, compare_raw);
 
   try {
     app.parse(argc, argv);
@@ -564,6 +568,7 @@ int cli_main(int argc, char** argv) {
     if (app.got_subcommand("list")) return list_command();
     if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
     if (app.got_subcommand("lab")) return lab::lab_command(lab_raw);
+    if (app.got_subcommand("compare")) return compare_command(compare_raw);
     const bool is_sweep = app.got_subcommand("sweep");
     return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
   } catch (const usage_error& e) {
