@@ -73,7 +73,7 @@ namespace {
 // The bootstrap costs resamples x samples draws: pairs of very many samples, whose interval is
 // narrow anyway, get fewer resamples so that a comparison stays within seconds.
 std::size_t resamples_for(std::size_t samples) {
-  return std::clamp<std::size_t>(20'000'000 / std::max<std::size_t>(samples, 1), 1000, 10000);
+  return std::clamp<std::size_t>(10'000'000 / std::max<std::size_t>(samples, 1), 200, 10000);
 }
 
 // The same seed for every pair: comparing the same files twice prints the same intervals.
