@@ -95,12 +95,12 @@ entry paired(const record& base, const record& next, identity id, const compare_
   e.new_samples = next.samples_s.size();
   e.base_median_s = base.median_s;
   e.new_median_s = next.median_s;
-  e.ratio = base.median_s > 0 ? next.median_s / base.median_s : 0;
-  if (!next.verified || !base.verified) {
+  if (!next.verified || !base.verified) {  // a wrong result's time is no number to compare
     e.result = next.verified ? change::base_failed : change::failed;
     e.detail = next.verified ? base.detail : next.detail;
     return e;
   }
+  e.ratio = base.median_s > 0 ? next.median_s / base.median_s : 0;
   e.test = mann_whitney_u(base.samples_s, next.samples_s);
   e.resamples = resamples_for(e.base_samples + e.new_samples);
   e.ratio_ci = bootstrap_median_ratio(base.samples_s, next.samples_s, 1 - o.alpha, e.resamples,

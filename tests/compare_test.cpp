@@ -126,6 +126,8 @@ TEST(compare, a_new_record_that_did_not_verify_fails_whatever_its_time) {
       compare(document({point("threads", 2, around(0.5))}), document({broken, lonely}));
   EXPECT_EQ(find(c, "threads", 2).result, change::failed);
   EXPECT_EQ(find(c, "threads", 2).detail, "sum 41, expected 42");
+  EXPECT_DOUBLE_EQ(find(c, "threads", 2).ratio, 0);  // a wrong result's time is not shown
+  EXPECT_TRUE(to_json(find(c, "threads", 2))["ratio"].is_null());
   EXPECT_EQ(find(c, "threads", 4).result, change::failed);  // only in NEW, and failed
   EXPECT_EQ(exit_code(c), 1);
 }
