@@ -16,7 +16,9 @@
 #include "parlab/mpi.hpp"
 #endif
 #include "parlab/registry.hpp"
+#include "runners/compare_command.hpp"
 #include "runners/gil.hpp"
+#include "runners/gnuplot.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/memory_use.hpp"
@@ -37,10 +39,6 @@ struct raw_options {
   bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
-
-[[noreturn]] void bad(std::string_view flag, std::string_view value, std::string_view accepted) {
-  throw usage_error(fmt::format("{} '{}': expected {}", flag, value, accepted));
-}
 
 template <class F>
 auto checked(std::string_view flag, const std::string& value, F parse) {
@@ -290,13 +288,7 @@ bool same_file(const std::string& a, const std::string& b) {
 // Two sinks writing one file would interleave; a plot gnuplot cannot write fails only at the
 // end, after the whole sweep: both are caught before any work.
 void check_output_paths(const sweep_options& o) {
-  if (!o.plot.empty() && !o.plot.ends_with(".svg") && !o.plot.ends_with(".png"))
-    bad("--plot", o.plot, "a file name ending in .svg or .png");
-  if (!o.plot.empty()) {
-    const std::string dir = std::filesystem::path(o.plot).parent_path().string();
-    if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
-      bad("--plot", o.plot, "a file in a directory that exists and is writable");
-  }
+  if (!o.plot.empty()) gnuplot::check_plot_path("--plot", o.plot);
   const std::pair<std::string_view, const std::string*> paths[] = {{"-o/--output", &o.output},
                                                                    {"--csv", &o.csv_file},
                                                                    {"--json", &o.json_file},
@@ -583,6 +575,7 @@ int cli_main(int argc, char** argv) {
       "  parlab run -k sum -b tbb -t 2 --size 1e8\n"
       "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg\n"
       "  parlab lab all --quick\n"
+      "  parlab compare base.json new.json\n"
       "Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed; 2 bad "
       "usage or input. Details: docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
@@ -614,6 +607,8 @@ int cli_main(int argc, char** argv) {
   add_measure_options(sweep, sweep_raw, true);
   lab::lab_args lab_raw;
   lab::add_lab_subcommand(app, lab_raw);
+  compare_args compare_raw;
+  add_compare_subcommand(app, compare_raw);
 
   try {
     app.parse(argc, argv);
@@ -626,6 +621,7 @@ int cli_main(int argc, char** argv) {
     if (app.got_subcommand("list")) return list_command();
     if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
     if (app.got_subcommand("lab")) return lab::lab_command(lab_raw);
+    if (app.got_subcommand("compare")) return compare_command(compare_raw);
     const bool is_sweep = app.got_subcommand("sweep");
     return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
   } catch (const usage_error& e) {

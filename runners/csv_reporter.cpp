@@ -4,7 +4,6 @@
 #include "runners/reporter.hpp"
 
 namespace parlab::runner {
-namespace {
 
 std::string csv_field(const json& v) {
   if (v.is_string()) {
@@ -18,6 +17,8 @@ std::string csv_field(const json& v) {
   if (v.is_null()) return "";
   return v.dump();
 }
+
+namespace {
 
 // The record fields as columns, header first; every line is flushed as soon as its record is
 // complete, so an interrupted sweep keeps what it finished. Per-rep lists (samples, workers seen)

@@ -49,6 +49,9 @@ std::unique_ptr<reporter> make_composite_reporter(std::vector<std::unique_ptr<re
 // The record's fields under their documented names (CSV columns, JSON keys).
 json to_json(const record& r);
 json to_json(const backend_fit& f);
+// A JSON value as a CSV cell (RFC 4180): strings quoted when they hold a comma, a quote or a
+// newline; booleans true/false; null empty.
+std::string csv_field(const json& v);
 // A kernel field's value as the table shows it: "-" when null, yes/no, 4 significant digits.
 std::string field_text(const parlab::record_field& f);
 

@@ -27,6 +27,10 @@ std::uint64_t whole(double v, std::string_view what) {
 
 }  // namespace
 
+void bad(std::string_view flag, std::string_view value, std::string_view accepted) {
+  throw usage_error(fmt::format("{} '{}': expected {}", flag, value, accepted));
+}
+
 std::uint64_t parse_size(std::string_view text) {
   static constexpr std::pair<std::string_view, double> suffixes[] = {
       {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
@@ -76,6 +80,13 @@ double parse_duration(std::string_view text) {
 double parse_fraction(std::string_view text) {
   double v = 0;
   if (!parse_number(text, v) || v >= 1.0) throw usage_error("a number in [0, 1), such as 0.1");
+  return v;
+}
+
+double parse_percent(std::string_view text) {
+  if (text.ends_with('%')) text.remove_suffix(1);
+  double v = 0;
+  if (!parse_number(text, v)) throw usage_error("a percentage of 0 or more, such as 5, 2.5 or 10%");
   return v;
 }
 

@@ -9,10 +9,15 @@
 
 namespace parlab::runner {
 
+// Bad input on the command line: throws usage_error "FLAG 'VALUE': expected ACCEPTED", the one
+// line every refusal prints before exit code 2.
+[[noreturn]] void bad(std::string_view flag, std::string_view value, std::string_view accepted);
+
 std::uint64_t parse_size(std::string_view text);
 std::uint64_t parse_count(std::string_view text);
 double parse_duration(std::string_view text);  // seconds
 double parse_fraction(std::string_view text);  // [0, 1)
+double parse_percent(std::string_view text);   // 0 or more, an optional trailing %: 5, 2.5, 10%
 // The most workers any count on the command line may ask for (-t, --cpu-workers).
 inline constexpr unsigned max_threads = 4096;
 // `limit` is the CPUs this process may use: pow2 and max stop there.

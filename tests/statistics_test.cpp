@@ -103,3 +103,163 @@ TEST(relate_to_baseline, a_failed_run_or_a_missing_baseline_gets_no_speedup) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(median_in_place, agrees_with_summarize_for_odd_and_even_counts) {
+  std::vector<double> odd{5, 1, 4, 2, 3}, even{8, 1, 7, 2};
+  EXPECT_DOUBLE_EQ(median_in_place(odd), 3);
+  EXPECT_DOUBLE_EQ(median_in_place(even), 4.5);  // (2 + 7) / 2
+  std::vector<double> none;
+  EXPECT_DOUBLE_EQ(median_in_place(none), 0);
+}
+
+// The worked examples below were checked with this python3 (no scipy), which follows scipy's
+// mannwhitneyu: the exact p-value by enumerating every order of the pooled values, the
+// asymptotic one with the tie and continuity corrections.
+//
+//   import itertools, math
+//   def ranks(v):
+//       s = sorted(v); return {x: (s.index(x) + 1 + len(s) - s[::-1].index(x)) / 2 for x in v}
+//   def mwu(a, b):
+//       r = ranks(a + b); n1, n2 = len(a), len(b)
+//       u1 = sum(r[x] for x in a) - n1 * (n1 + 1) / 2
+//       u = max(u1, n1 * n2 - u1)
+//       ties = sum(c**3 - c for c in (list(a + b).count(x) for x in set(a + b)))
+//       if (n1 <= 8 or n2 <= 8) and ties == 0:
+//           pool = a + b; hits = total = 0
+//           for idx in itertools.combinations(range(n1 + n2), n1):
+//               xs = [pool[i] for i in idx]
+//               ys = [pool[i] for i in range(n1 + n2) if i not in idx]
+//               uu = sum((x > y) + 0.5 * (x == y) for x in xs for y in ys)
+//               total += 1; hits += uu >= u
+//           return u1, min(1, 2 * hits / total), 'exact'
+//       n = n1 + n2
+//       s = math.sqrt(n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))))
+//       return u1, min(1, math.erfc((u - n1 * n2 / 2 - 0.5) / s / math.sqrt(2))), 'asymptotic'
+
+TEST(mann_whitney_u, exact_example_of_scipys_documentation) {
+  // scipy.stats.mannwhitneyu's own example: U1 = 17; P(U >= 17) counts the orders with
+  // U = 20, 19, 18, 17: 1 + 1 + 2 + 3 = 7 of C(9, 4) = 126, so p = 2 x 7 / 126 = 1/9.
+  const std::vector<double> males{19, 22, 16, 29, 24}, females{20, 11, 17, 12};
+  const u_test t = mann_whitney_u(males, females);
+  EXPECT_TRUE(t.exact);
+  EXPECT_DOUBLE_EQ(t.u, 17);
+  EXPECT_NEAR(t.p_value, 1.0 / 9.0, 1e-12);
+}
+
+TEST(mann_whitney_u, samples_apart_reach_the_smallest_p_value) {
+  // Every value of a below every value of b: U1 = 0, one order of C(10, 5) = 252 on each side.
+  const std::vector<double> a{1, 2, 3, 4, 5}, b{6, 7, 8, 9, 10};
+  const u_test t = mann_whitney_u(a, b);
+  EXPECT_DOUBLE_EQ(t.u, 0);
+  EXPECT_NEAR(t.p_value, 2.0 / 252.0, 1e-12);
+  EXPECT_NEAR(smallest_p_value(5, 5), 2.0 / 252.0, 1e-12);
+  EXPECT_NEAR(mann_whitney_u(b, a).p_value, 2.0 / 252.0, 1e-12);  // two-sided: symmetric
+}
+
+TEST(mann_whitney_u, ties_take_the_normal_approximation_with_the_tie_correction) {
+  // Pooled 1 2 2 2 3 3 4 5: ranks 1, 3 (x3), 5.5 (x2), 7, 8; a's sum 12.5, U1 = 12.5 - 10 = 2.5,
+  // U = 13.5. Ties 3^3 - 3 + 2^3 - 2 = 30: sd = sqrt(16/12 (9 - 30/56)) = 3.3594;
+  // z = (13.5 - 8 - 0.5) / 3.3594 = 1.4884, p = erfc(z / sqrt 2) = 0.136658 (python above).
+  const std::vector<double> a{1, 2, 2, 3}, b{2, 3, 4, 5};
+  const u_test t = mann_whitney_u(a, b);
+  EXPECT_FALSE(t.exact);
+  EXPECT_DOUBLE_EQ(t.u, 2.5);
+  EXPECT_NEAR(t.p_value, 0.13665824773814753, 1e-12);
+}
+
+TEST(mann_whitney_u, two_samples_above_eight_take_the_normal_approximation) {
+  // a = 1..9, b = a + 4.5: no ties, U1 = 0+0+0+0+0+1+2+3+4 = 10, U = 71, mean 40.5,
+  // sd = sqrt(81 x 19 / 12) = 11.3248, z = 30 / 11.3248 = 2.6491: p = 0.0080715 (python above).
+  std::vector<double> a, b;
+  for (int i = 1; i <= 9; ++i) {
+    a.push_back(i);
+    b.push_back(i + 4.5);
+  }
+  const u_test t = mann_whitney_u(a, b);
+  EXPECT_FALSE(t.exact);
+  EXPECT_DOUBLE_EQ(t.u, 10);
+  EXPECT_NEAR(t.p_value, 0.008071487425268021, 1e-12);
+}
+
+TEST(mann_whitney_u, the_same_samples_give_p_one) {
+  const std::vector<double> a{0.5, 0.25, 0.75, 1}, same{0.5, 0.25, 0.75, 1};
+  EXPECT_DOUBLE_EQ(mann_whitney_u(a, same).p_value, 1);
+  const std::vector<double> flat(6, 2.0);  // every value tied: the spread is zero
+  EXPECT_DOUBLE_EQ(mann_whitney_u(flat, flat).p_value, 1);
+  EXPECT_DOUBLE_EQ(mann_whitney_u(a, {}).p_value, 1);
+}
+
+TEST(smallest_p_value, three_against_three_can_never_reach_five_percent) {
+  EXPECT_NEAR(smallest_p_value(3, 3), 0.1, 1e-12);  // 2 / C(6, 3) = 2 / 20
+  EXPECT_NEAR(smallest_p_value(4, 4), 2.0 / 70.0, 1e-12);
+  EXPECT_DOUBLE_EQ(smallest_p_value(1, 1), 1);  // 2 / 2
+  EXPECT_DOUBLE_EQ(smallest_p_value(0, 5), 1);
+}
+
+// The counts of U against every order of the two samples, enumerated: an algorithm of its own.
+std::vector<double> enumerated_u_counts(std::size_t n1, std::size_t n2) {
+  std::vector<double> counts(n1 * n2 + 1, 0);
+  std::vector<bool> in_first(n1 + n2, false);
+  std::fill(in_first.begin(), in_first.begin() + static_cast<std::ptrdiff_t>(n1), true);
+  do {  // position i holds value i; U counts pairs whose first-sample value is larger
+    std::size_t u = 0;
+    for (std::size_t i = 0; i < in_first.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j) u += in_first[i] && !in_first[j] ? 1 : 0;
+    counts[u] += 1;
+  } while (std::prev_permutation(in_first.begin(), in_first.end()));
+  return counts;
+}
+
+TEST(u_counts, match_an_enumeration_of_every_order) {
+  const std::vector<double> three{1, 1, 2, 3, 3, 3, 3, 2, 1, 1};  // by hand, 20 orders
+  EXPECT_EQ(u_counts(3, 3), three);
+  for (const auto& [n1, n2] : {std::pair<std::size_t, std::size_t>{4, 5}, {2, 7}, {6, 6}, {1, 3}})
+    EXPECT_EQ(u_counts(n1, n2), enumerated_u_counts(n1, n2)) << n1 << " vs " << n2;
+  EXPECT_EQ(u_counts(5, 2), u_counts(2, 5));
+}
+
+TEST(bootstrap_median_ratio, constant_samples_give_a_point) {
+  const std::vector<double> a(5, 2.0), b(7, 3.0);
+  const interval i = bootstrap_median_ratio(a, b, 0.95, 1000, 1);
+  EXPECT_DOUBLE_EQ(i.low, 1.5);
+  EXPECT_DOUBLE_EQ(i.high, 1.5);
+}
+
+TEST(bootstrap_median_ratio, lands_on_the_quantiles_of_the_exact_bootstrap_distribution) {
+  // Three values resampled: the median is the smallest with probability 7/27 (two or three
+  // draws of it), the middle 13/27, the largest 7/27. The ratio's exact distribution, from
+  //   import itertools, statistics
+  //   from fractions import Fraction as F
+  //   def dist(s):
+  //       d = {}
+  //       for t in itertools.product(s, repeat=len(s)):
+  //           m = statistics.median(t); d[m] = d.get(m, 0) + F(1, len(s)**len(s))
+  //       return d
+  //   r = {}
+  //   for x, px in dist([10, 11, 13]).items():
+  //       for y, py in dist([20, 23, 26]).items(): r[F(y, x)] = r.get(F(y, x), 0) + px * py
+  // has the cumulative 20/13 0.067, 23/13 0.192, 20/11 0.317, 2 0.451, 23/11 0.683, 23/10 0.808,
+  // 26/11 0.933, 13/5 1: its 2.5% and 97.5% quantiles are 20/13 and 13/5, its 25% and 75%
+  // 20/11 and 23/10, each far from a step for 10000 resamples (standard error 0.004).
+  const std::vector<double> a{10, 11, 13}, b{20, 23, 26};
+  const interval wide = bootstrap_median_ratio(a, b, 0.95, 10000, 7);
+  EXPECT_DOUBLE_EQ(wide.low, 20.0 / 13.0);
+  EXPECT_DOUBLE_EQ(wide.high, 13.0 / 5.0);
+  const interval half = bootstrap_median_ratio(a, b, 0.5, 10000, 7);
+  EXPECT_DOUBLE_EQ(half.low, 20.0 / 11.0);
+  EXPECT_DOUBLE_EQ(half.high, 23.0 / 10.0);
+}
+
+TEST(bootstrap_median_ratio, the_same_seed_gives_the_same_interval) {
+  const std::vector<double> a{1.0, 1.1, 0.9, 1.05, 0.97}, b{2.1, 1.9, 2.0, 2.3, 1.8};
+  const interval first = bootstrap_median_ratio(a, b, 0.95, 2000, 42);
+  const interval again = bootstrap_median_ratio(a, b, 0.95, 2000, 42);
+  EXPECT_EQ(first.low, again.low);
+  EXPECT_EQ(first.high, again.high);
+  EXPECT_LT(first.low, 2.0);  // the point estimate 2.0 / 1.0 lies inside
+  EXPECT_GT(first.high, 2.0);
+}
+
+}  // namespace

@@ -80,6 +80,16 @@ TEST(parse_fraction, accepts_zero_up_to_but_not_one) {
     EXPECT_THROW(parse_fraction(bad), usage_error) << "'" << bad << "'";
 }
 
+TEST(parse_percent, a_number_of_zero_or_more_with_an_optional_percent_sign) {
+  EXPECT_DOUBLE_EQ(parse_percent("5"), 5.0);
+  EXPECT_DOUBLE_EQ(parse_percent("2.5"), 2.5);
+  EXPECT_DOUBLE_EQ(parse_percent("10%"), 10.0);
+  EXPECT_DOUBLE_EQ(parse_percent("0"), 0.0);
+  EXPECT_DOUBLE_EQ(parse_percent("150"), 150.0);
+  for (const char* bad : {"", "%", "-5", "five", "5%%", "5 %", "inf"})
+    EXPECT_THROW(parse_percent(bad), usage_error) << "'" << bad << "'";
+}
+
 TEST(parse_threads, a_single_count) {
   EXPECT_EQ(parse_threads("4", 2), threads({4}));  // above the limit: runs, flagged later
   EXPECT_EQ(parse_threads("1", 8), threads({1}));

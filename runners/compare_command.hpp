@@ -1,0 +1,19 @@
+#pragma once
+// `parlab compare BASE.json NEW.json`: its flags on the CLI and the command itself.
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace parlab::runner {
+
+struct compare_args {
+  std::string base, next;  // the two result files
+  std::string threshold = "5", alpha = "0.05", format = "table", plot;
+};
+
+void add_compare_subcommand(CLI::App& app, compare_args& args);
+// The exit code: 1 when a pair is slower beyond the threshold with significance or a NEW record
+// did not verify (or the plot failed), else 0. Throws usage_error, before reading anything
+// else, on a bad flag, and for a file it cannot read or two that share no measurement.
+int compare_command(const compare_args& args);
+
+}  // namespace parlab::runner
