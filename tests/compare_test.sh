@@ -136,8 +136,11 @@ for name in ("a", "b"):
               "show whether compare tells the same code from a slower run")
         sys.exit(1)
 PY
-expect 0 compare "$tmp/a.json" "$tmp/b.json"
-expect 1 compare "$tmp/a.json" "$tmp/slow.json"
+# A threshold of 25%: two sweeps of the same code, one after the other on a shared VM, were seen
+# 5.7% apart with p < 0.01 (a neighbour's load that /proc/stat's steal does not show), while the
+# 2-thread point under taskset takes about twice as long: 25% sits 4x under that effect.
+expect 0 compare "$tmp/a.json" "$tmp/b.json" --threshold 25
+expect 1 compare "$tmp/a.json" "$tmp/slow.json" --threshold 25
 grep -E '^  threads +2 .* slower' "$tmp/out" >/dev/null || fail "the 2-thread point is not slower"
 if [ "$(nproc)" -ge 2 ]; then has err "usable_cpus $(nproc) -> 1"; fi
 has err "a difference may be the machine's"
