@@ -460,7 +460,7 @@ void check_memory(const sweep_options& o, const kernel& k, const raw_options& ra
       given != raw.params.end() && !given->second.empty() ? given->second
                                                           : fmt::format("{:g}", value),
       fmt::format("at most {:.0f}{}: {:.0f} bytes each, and this process can get {:.2f} GB "
-                  "(MemAvailable, the cgroup's memory.max, RLIMIT_AS)",
+                  "(MemAvailable, the cgroup's memory limit, RLIMIT_AS)",
                   std::floor(available / cost.bytes_per_unit / grows),
                   o.weak ? " per thread under --weak" : "", cost.bytes_per_unit, available / 1e9));
 }

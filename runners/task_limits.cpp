@@ -10,15 +10,10 @@
 #include <fstream>
 #include <string>
 
+#include "runners/cgroup.hpp"
+
 namespace parlab::runner {
 namespace {
-
-// The first number in a file ("max" or unreadable: `fallback`).
-std::size_t number_in(const std::string& path, std::size_t fallback) {
-  std::ifstream in(path);
-  std::size_t v = 0;
-  return in >> v ? v : fallback;
-}
 
 // The tasks of user `uid` now: each process's "Threads:" line in /proc, the count the kernel
 // holds against RLIMIT_NPROC.
@@ -50,15 +45,16 @@ std::size_t tasks_running() {
 
 task_limits read_task_limits() {
   task_limits l;
-  l.pids_max = number_in("/sys/fs/cgroup/pids.max", task_limits::none);
-  l.pids_current = number_in("/sys/fs/cgroup/pids.current", 0);
+  l.pids_max = cgroup_value("pids", "pids.max", "pids.max").value_or(task_limits::none);
+  l.pids_current = cgroup_value("pids", "pids.current", "pids.current").value_or(0);
   rlimit nproc{};
   // The kernel does not hold root (CAP_SYS_RESOURCE) to RLIMIT_NPROC.
   if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY) {
     l.nproc_limit = nproc.rlim_cur;
     l.user_tasks = tasks_of_user(getuid());
   }
-  l.threads_max = number_in("/proc/sys/kernel/threads-max", task_limits::none);
+  std::ifstream threads_max("/proc/sys/kernel/threads-max");
+  if (!(threads_max >> l.threads_max)) l.threads_max = task_limits::none;
   l.tasks_running = tasks_running();
   return l;
 }
