@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -73,6 +74,7 @@ class process_pool {
     control_->cursor.reset(options);
     control_->sched = options.sched;
     control_->grain = effective_grain(task_.n, workers_, options.sched, options.grain);
+    const auto deadline = detail::run_deadline(options.deadline_s);
     for (unsigned w = 0; w < workers_; ++w) sem_post(&starts_[w]);
     for (unsigned finished = 0; finished < workers_;) {
       if (wait_done()) {
@@ -83,6 +85,12 @@ class process_pool {
       if (const int w = kids_.poll_exited(status); w >= 0)
         throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status,
                                                        reports_[w]));
+      // The pool is not reused after a failure: the caller's reset kills every worker.
+      if (deadline && std::chrono::steady_clock::now() >= *deadline)
+        throw run_error(detail::describe_overdue(
+            "forkpool",
+            std::to_string(workers_ - finished) + " of " + std::to_string(workers_) + " workers",
+            options.deadline_s));
     }
     const int cause = detail::cause_of_failure(
         workers_, reports_, [&](unsigned w) { return reports_[w].message[0] != '\0'; });
@@ -167,6 +175,7 @@ class fork_pool final : public backend {
     return {.shares_memory = false,
             .promises_concurrency = true,
             .worker = worker_kind::process,
+            .stops_at_deadline = true,
             .baseline = "procpool"};
   }
   void release() const override {

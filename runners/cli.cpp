@@ -32,7 +32,7 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", timeout, format, output, csv, json, plot, switch_interval;
+  std::string pin = "none", timeout, run_timeout, format, output, csv, json, plot, switch_interval;
   std::string cpu_on, cpu_workers;
   std::string ranks, launcher;
   bool rank_job = false;
@@ -167,6 +167,11 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
       ->group("Measurement");
   cmd->add_option("--timeout", raw.timeout,
                   "give up after this long (30s, 10min): exit 1, finished records kept")
+      ->type_name("DURATION")
+      ->group("Measurement");
+  cmd->add_option("--run-timeout", raw.run_timeout,
+                  "bound each run (each warm-up and timed rep): a process backend's run fails, "
+                  "any other ends the command as --timeout does")
       ->type_name("DURATION")
       ->group("Measurement");
   cmd->add_flag("--gil", raw.gil,
@@ -444,6 +449,12 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
     o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
     o.timeout_text = raw.timeout;
     if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
+  }
+  if (!raw.run_timeout.empty()) {
+    o.run_timeout_s = checked("--run-timeout", raw.run_timeout, parse_duration);
+    o.run_timeout_text = raw.run_timeout;
+    if (o.run_timeout_s <= 0)
+      bad("--run-timeout", raw.run_timeout, "a duration above zero, such as 30s");
   }
   if (!raw.switch_interval.empty() && !raw.gil)
     bad("--switch-interval", raw.switch_interval, "--gil as well (it sets the GIL's interval)");
