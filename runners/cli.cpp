@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "parlab/error.hpp"
@@ -32,7 +33,8 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", timeout, run_timeout, format, output, csv, json, plot, switch_interval;
+  std::string pin = "none", format, output, csv, json, plot, switch_interval;
+  std::optional<std::string> timeout, run_timeout;  // given as '' is not the same as not given
   std::string cpu_on, cpu_workers;
   std::string ranks, launcher;
   bool rank_job = false;
@@ -47,6 +49,14 @@ auto checked(std::string_view flag, const std::string& value, F parse) {
   } catch (const usage_error& e) {
     bad(flag, value, e.what());
   }
+}
+
+// --timeout and --run-timeout: a duration above zero when given, even as ''; 0 when not.
+double limit_seconds(std::string_view flag, const std::optional<std::string>& raw) {
+  if (!raw) return 0;
+  const double seconds = raw->empty() ? 0 : checked(flag, *raw, parse_duration);
+  if (seconds <= 0) bad(flag, *raw, "a duration above zero, such as 30s");
+  return seconds;
 }
 
 std::string names_of_kernels() {
@@ -445,17 +455,10 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.grain = checked("--grain", raw.grain, parse_size);
   o.pin =
       parse_choice("--pin", raw.pin, {pin_policy::none, pin_policy::compact, pin_policy::spread});
-  if (!raw.timeout.empty()) {
-    o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
-    o.timeout_text = raw.timeout;
-    if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
-  }
-  if (!raw.run_timeout.empty()) {
-    o.run_timeout_s = checked("--run-timeout", raw.run_timeout, parse_duration);
-    o.run_timeout_text = raw.run_timeout;
-    if (o.run_timeout_s <= 0)
-      bad("--run-timeout", raw.run_timeout, "a duration above zero, such as 30s");
-  }
+  o.timeout_s = limit_seconds("--timeout", raw.timeout);
+  o.timeout_text = raw.timeout.value_or("");
+  o.run_timeout_s = limit_seconds("--run-timeout", raw.run_timeout);
+  o.run_timeout_text = raw.run_timeout.value_or("");
   if (!raw.switch_interval.empty() && !raw.gil)
     bad("--switch-interval", raw.switch_interval, "--gil as well (it sets the GIL's interval)");
   if (raw.gil) {
