@@ -2,7 +2,7 @@
 # Failing ranks (issue 13) through parlab_faulty's fault kernel on 2 ranks, rank 1 owning index
 # 999 of 1000: a rank that throws, one that crashes, one killed from outside (kill -9 while it
 # hangs), and a hung rank under --run-timeout (in the rank's process, and in a fork child of
-# it). Each job must fail (mpirun non-zero) within 10 s, the rank named where the case allows,
+# it) or --timeout. Each job must fail (mpirun non-zero) within 10 s, the rank named where the case allows,
 # and leave no process: no rank, orted or prted, found by a variable in their environment.
 # usage: tests/mpi_faults_test.sh path/to/parlab_faulty path/to/mpiexec
 set -u
@@ -66,6 +66,7 @@ job crash "process rank 1 .* exited on signal 11" -b mpi --fault crash
 job child-hang "parlab: rank 1 of 2 failed: fork worker 0 still running at the run's deadline \(1 s\): killed" \
   -b mpi+fork --fault hang --run-timeout 1s
 job rank-hang "parlab: --run-timeout 1s reached during mpi t=1" -b mpi --fault hang --run-timeout 1s
+job rank-timeout "parlab: --timeout 1s reached during mpi t=1" -b mpi --fault hang --timeout 1s
 
 # Killed from outside: rank 1 hangs at index 999 and gets kill -9; mpirun must end the job.
 timeout 60 "$mpiexec" -np 2 "$faulty" run -k fault -b mpi -t 1 --reps 1 --fault hang --at 999 \
