@@ -28,7 +28,7 @@ class fault_kernel final : public waits_kernel<coverage> {
  public:
   std::string_view name() const override { return "fault"; }
   std::string_view description() const override {
-    return "tests only: --fault throw|crash|hang at index --at of --items";
+    return "tests only: --fault throw|crash|hang at index --at of --items; --others hang";
   }
   std::vector<param_spec> params() const override {
     return {{"fault",
@@ -38,6 +38,12 @@ class fault_kernel final : public waits_kernel<coverage> {
              0,
              {"none", "throw", "crash", "hang"}},
             {"at", param_kind::count, 0, "the index that faults", 0},
+            {"others",
+             param_kind::choice,
+             0,
+             "what every other index does: finish, or hang",
+             0,
+             {"finish", "hang"}},
             {"items", param_kind::size, 1000, "how many items (--weak grows them)", 0, {}, 1e7}};
   }
   kernel_traits traits() const override { return {.work = work_kind::none}; }
@@ -52,13 +58,14 @@ class fault_kernel final : public waits_kernel<coverage> {
     check_slice(owned, index_space(values));
     fault_ = static_cast<fault>(values.choice("fault"));
     at_ = values.count("at");  // beyond the items: no fault, until a --weak sweep grows them
+    others_hang_ = values.choice("others") == 1;
     owned_ = owned;
   }
 
   waiting<coverage> item(std::size_t j, timespec start) const override {
     const std::size_t i = owned_.begin + j;
-    if (i == at_ && fault_ == fault::hang)
-      co_await until(after(start, hang_ns));  // suspended on an event loop, blocked elsewhere
+    // A hang is suspended on an event loop, blocked elsewhere.
+    if (i == at_ ? fault_ == fault::hang : others_hang_) co_await until(after(start, hang_ns));
     if (i == at_) strike(i);
     co_return coverage::of({i, i + 1});
   }
@@ -88,6 +95,7 @@ class fault_kernel final : public waits_kernel<coverage> {
 
   fault fault_ = fault::none;
   std::size_t at_ = 0;
+  bool others_hang_ = false;  // a fault while the other workers wait: they must be stopped too
   index_range owned_;
 };
 

@@ -31,8 +31,10 @@ using clock_type = std::chrono::steady_clock;
 
 enum fault_choice { none = 0, throws = 1, crash = 2, hang = 3 };  // the kernel's --fault words
 
-std::unique_ptr<parlab::kernel> fault_kernel(fault_choice what, double at, double items = 1000) {
-  return parlab::testing::prepared("fault", {{"fault", what}, {"at", at}, {"items", items}});
+std::unique_ptr<parlab::kernel> fault_kernel(fault_choice what, double at, double items = 1000,
+                                             bool others_hang = false) {
+  return parlab::testing::prepared(
+      "fault", {{"fault", what}, {"at", at}, {"items", items}, {"others", others_hang ? 1 : 0}});
 }
 
 // Every process whose parent is this one, zombies included, as "pid (state)": found in /proc.
@@ -110,6 +112,22 @@ TEST(faults, a_crashing_child_fails_the_run_within_a_second_naming_signal_and_wo
     EXPECT_NE(r.detail.find("SIGSEGV"), std::string::npos) << name << ": " << r.detail;
     EXPECT_NE(r.detail.find("worker 3"), std::string::npos) << name << ": " << r.detail;
     EXPECT_LT(took, 2.0) << name << ": the promise is a second";
+    EXPECT_EQ(joined(children_of_this_process()), "") << name << ": a child was left";
+  }
+}
+
+// Worker 0 crashes on its first item while workers 1 to 3 wait on theirs: they are killed a second
+// after the crash (backends/processes.hpp) and reaped.
+TEST(faults, a_crashing_child_while_the_others_hang_fails_the_run_and_every_child_is_reaped) {
+  for (const std::string& name : parlab::testing::backend_names(parlab::testing::runs_processes)) {
+    const auto k = fault_kernel(crash, 0, 1000, true);
+    const auto start = clock_type::now();
+    const record r = measured(*k, *parlab::find_backend(name), 4);
+    const double took = seconds_since(start);
+    EXPECT_FALSE(r.verified) << name;
+    EXPECT_NE(r.detail.find("worker 0 was killed by signal SIGSEGV"), std::string::npos)
+        << name << ": " << r.detail;
+    EXPECT_LT(took, 3.0) << name << ": the others are killed a second after the crash";
     EXPECT_EQ(joined(children_of_this_process()), "") << name << ": a child was left";
   }
 }
