@@ -56,7 +56,7 @@ class children {
 // The moment a run that began now must end by (run_options::deadline_s), if it has one.
 std::optional<children::time_point> run_deadline(double deadline_s);
 // "fork worker 1 was still running at the run's deadline (0.5 s) and was killed"; `which` names
-// the workers ("worker 1", "workers 1, 3", "1 of 2 workers").
+// the workers ("worker 1", "workers 1, 3").
 std::string describe_overdue(std::string_view who, std::string_view which, double deadline_s);
 
 // First thing in a child: die with the parent (a parent killed by a timeout or a signal must
