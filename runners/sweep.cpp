@@ -40,6 +40,7 @@ json to_json(const sweep_options& o) {
           {"grain", o.grain},
           {"pin", to_string(o.pin)},
           {"timeout_s", o.timeout_s},
+          {"run_timeout_s", o.run_timeout_s},
           {"weak", o.weak},
           {"gil", o.gil_interval_s > 0},
           {"switch_interval_s", o.gil_interval_s},
@@ -201,7 +202,17 @@ class sweep_runner {
 
   int run() {
     if (o_.timeout_s > 0)
-      watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
+      watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] {
+        on_timeout(fmt::format("--timeout {} reached", o_.timeout_text));
+      });
+    if (o_.run_timeout_s > 0) {
+      run_watchdog_ = std::make_unique<watchdog>([this] {
+        on_timeout(fmt::format("--run-timeout {} reached", o_.run_timeout_text),
+                   ": a run in this process cannot be stopped, so the command ends");
+      });
+      m_.run.deadline_s = o_.run_timeout_s;
+      m_.run_guard = run_watchdog_.get();
+    }
     json machine = machine_facts();
     // First: the config block shows what the kernel derived. Not for a sweep over ranks with no
     // baseline here: its ranks prepare their own slices.
@@ -428,15 +439,16 @@ class sweep_runner {
   // On the watchdog's thread, while the main thread may be inside a run. Holding report_mutex_
   // keeps the abandoned run's record out: it did not finish. The main thread holds the mutex
   // itself only briefly, or for the final report, which is then its to finish.
-  void on_timeout() {
+  // `what` reached: --timeout, or --run-timeout on a run that could not be stopped (`why`).
+  void on_timeout(const std::string& what, std::string_view why = "") {
     std::unique_lock lock(report_mutex_, std::chrono::seconds(1));
     progress_.stop();
     std::string reason;
     {
       const std::lock_guard doing_lock(doing_mutex_);
-      reason = fmt::format("--timeout {} reached during {}", o_.timeout_text, doing_);
+      reason = fmt::format("{} during {}", what, doing_);
     }
-    fmt::print(stderr, "parlab: {}\n", reason);
+    fmt::print(stderr, "parlab: {}{}\n", reason, why);
     kill_child_processes();  // the abandoned run's workers stop now, not at exit
     if (!lock.owns_lock()) return;
     try {
@@ -472,8 +484,9 @@ class sweep_runner {
   std::vector<record> records_;
   std::mutex doing_mutex_;
   std::string doing_ = "start-up";
-  // Last, so that it is disarmed first: its callback uses every member above.
+  // Last, so that they are disarmed first: their callbacks use every member above.
   std::unique_ptr<watchdog> watchdog_;
+  std::unique_ptr<watchdog> run_watchdog_;  // --run-timeout, armed around each run
 };
 
 }  // namespace
