@@ -45,8 +45,9 @@ class children {
   std::vector<int> pidfds_;  // one per child, readable once it exits: poll() waits for any
 };
 
-// First thing in a child: die with the parent (a parent killed by a timeout or a signal must
-// not leave workers running). Returns false if the parent is already gone.
+// First thing in a child: take every signal (none blocked), and die with the parent (a parent
+// killed by a timeout or a signal must not leave workers running). Returns false if the parent
+// is already gone.
 bool bind_child_to_parent(pid_t parent);
 
 // "fork worker 2 was killed by signal SIGSEGV (Segmentation fault)" and the like.
