@@ -3,9 +3,10 @@
 # each signal, on threads and on fork, signalled after the first row: exit 128 + N, one line on
 # stderr saying where the finished rows are, a CSV of complete lines only, a complete JSON with
 # "interrupted": true, and no child process left (not even a zombie). Signalled before the first
-# row (and --timeout before it): earlier files of those names are kept as they were. A second
-# SIGINT ends at once when the first is stuck writing (a --json FIFO nobody reads). With MPI:
-# `sweep --ranks` interrupted leaves no mpirun and no rank. Usage: signals_test.sh path/to/parlab
+# row (and --timeout before it): earlier files of those names are kept as they were. `run` with a
+# JSON --output. A second SIGINT ends at once when the first is stuck writing (a --json FIFO
+# nobody reads). With MPI: `sweep --ranks` interrupted leaves no mpirun and no rank.
+# Usage: signals_test.sh path/to/parlab
 set -u
 parlab=$(realpath "$1")
 tmp=$(mktemp -d)
@@ -89,6 +90,21 @@ for sig in INT TERM HUP; do
     check "$name: temporaries left: $(ls -A | grep '^\.')" "! ls -A | grep -q '^\.'"
   done
 done
+
+# ---- run, its JSON as --output (written beside, renamed into place) ----
+echo '{"earlier": true}' >run.json
+start run run -k io -b threads -t 1,2 --tasks 4 --duration 300ms --reps 1 --warmup 0 \
+  --csv run.csv --format json -o run.json --no-progress
+wait_for 20 "[ \$(rows run.csv) -ge 1 ]" || fail "run: no first row in 20 s"
+check "run: the earlier json is there while it runs" "grep -q earlier run.json"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+check "run: exit $rc" "[ $rc -eq 143 ]"
+check "run: $(cat run.err)" \
+  "grep -qE '^parlab: SIGTERM: stopped during threads t=2 after 1 of 2 points; finished rows in run.json, run.csv \(interrupted\)$' run.err"
+check "run: json" "python3 -c 'import json; d = json.load(open(\"run.json\")); assert d[\"interrupted_by\"] == \"SIGTERM\" and len(d[\"records\"]) == 1'"
+check "run: csv" "csv_complete run.csv"
 
 # ---- before the first row: earlier files of those names are kept as they were ----
 echo '{"earlier": true}' >kept.json
