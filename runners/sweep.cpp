@@ -494,7 +494,7 @@ class sweep_runner {
         files.empty() ? "on stdout" : "in " + fmt::format("{}", fmt::join(files, ", "));
     if (reported_) return "the report was complete, " + where;
     if (records_.empty()) return "nothing finished, nothing written";
-    if (!written) return "the report could not be written (it was being written)";
+    if (!written) return "the report was being written (" + where + "): what it wrote stays";
     return "finished rows " + where + " (interrupted)";
   }
 
