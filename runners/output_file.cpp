@@ -53,16 +53,20 @@ output_file::output_file(std::string_view flag, std::string path, kind k)
     throw usage_error(fmt::format("{} '{}': cannot write: {}", flag_, path_, std::strerror(error)));
   };
   struct stat st {};
-  if (stat(path_.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) refuse(EISDIR);
-    if (access(path_.c_str(), W_OK) != 0) refuse(errno);
-    in_place_ = !S_ISREG(st.st_mode);
-    std::error_code ec;
-    const fs::path real = fs::canonical(path_, ec);  // a rename must replace the link's target
-    if (!ec) target_ = real.string();
-    if (kind_ == kind::streamed || in_place_) return;
+  if (stat(path_.c_str(), &st) != 0) {
+    if (access(directory_of(path_).c_str(), W_OK | X_OK) != 0) refuse(errno);
+    return;
   }
-  if (access(directory_of(target_).c_str(), W_OK | X_OK) != 0) refuse(errno);
+  if (S_ISDIR(st.st_mode)) refuse(EISDIR);
+  if (access(path_.c_str(), W_OK) != 0) refuse(errno);
+  // A FIFO or a device (/dev/stdout) cannot be replaced; nor can a file whose directory this
+  // process may not write: those are written in place, at the first append still.
+  in_place_ = !S_ISREG(st.st_mode);
+  if (in_place_ || kind_ == kind::streamed) return;
+  std::error_code ec;
+  const fs::path real = fs::canonical(path_, ec);  // a rename must replace the link's target
+  if (!ec) target_ = real.string();
+  in_place_ = access(directory_of(target_).c_str(), W_OK | X_OK) != 0;
 }
 
 output_file::~output_file() {
