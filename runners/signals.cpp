@@ -90,7 +90,12 @@ void stop_signals::listen() {
     // abandon_claimed() is true at every moment from its arrival on.
     const bool first = claim_abandon();
     signalfd_siginfo info{};
-    if (read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+    // Blocking, and readable: it returns the signal (no other thread reads it, none can be
+    // interrupted here). Should it fail anyway, the claim made must still end the process.
+    if (read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) {
+      say(std::string("reading a signal failed: ") + std::strerror(errno) + "; ended at once");
+      end_at_once(1);
+    }
     const int signal = static_cast<int>(info.ssi_signo);
     if (!first) {
       say(signal_name(signal) + " while stopping: ended at once, nothing more written");
