@@ -36,7 +36,10 @@ class omp_parallel_for final : public backend {
   }
   // Dynamic teams are off and the team size is checked when concurrency is asked for.
   backend_traits traits() const override {
-    return {.promises_concurrency = true, .worker = worker_kind::thread, .baseline = "omp"};
+    return {.promises_concurrency = true,
+            .worker = worker_kind::thread,
+            .keeps_workers = true,
+            .baseline = "omp"};
   }
 
  protected:

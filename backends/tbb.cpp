@@ -97,7 +97,10 @@ class tbb_arena final : public backend {
   }
   // An arena of N slots may run N tasks on fewer threads: no promise of concurrency.
   backend_traits traits() const override {
-    return {.promises_concurrency = false, .worker = worker_kind::thread, .baseline = "tbb"};
+    return {.promises_concurrency = false,
+            .worker = worker_kind::thread,
+            .keeps_workers = true,
+            .baseline = "tbb"};
   }
 
  protected:

@@ -77,7 +77,13 @@ class counter_kernel final : public typed_kernel<tally> {
     return "the race: --increments M on one shared counter, --mode unsafe|mutex|atomic|sharded";
   }
   std::vector<param_spec> params() const override {
-    return {{"increments", param_kind::count, 1e6, "increments of the shared counter, in all", 1},
+    return {{"increments",
+             param_kind::count,
+             1e6,
+             "increments of the shared counter, in all",
+             1,
+             {},
+             1e12},
             {"mode",
              param_kind::choice,
              0,

@@ -45,8 +45,8 @@ class io_kernel final : public waits_kernel<waits_done> {
     return "simulated I/O: --tasks K waits of --duration D, optional --jitter F (seeded)";
   }
   std::vector<param_spec> params() const override {
-    return {{"tasks", param_kind::count, 8, "number of waits", 0, {}, max_tasks},
-            {"duration", param_kind::duration, 0.1, "length of each wait", 0},
+    return {{"tasks", param_kind::count, 8, "number of waits", 1, {}, max_tasks},
+            {"duration", param_kind::duration, 0.1, "length of each wait", 0, {}, max_wait_s},
             {"jitter", param_kind::fraction, 0, "each wait is D x (1 +- F), F in [0, 1)", 0},
             {"seed", param_kind::count, 42, "seed of the jitter generator", 0}};
   }

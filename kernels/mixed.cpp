@@ -42,11 +42,34 @@ class mixed_kernel final : public role_kernel<mixed_done> {
            "with --cpu-on";
   }
   std::vector<param_spec> params() const override {
-    return {{"items", param_kind::count, 48, "items, each a wait and then computation", 1},
-            {"duration", param_kind::duration, 0.05, "length of each item's I/O wait", 0},
-            {"cpu", param_kind::duration, 0.02, "CPU work per item on one core here", 0},
-            {"cpu-rounds", param_kind::count, 0,
-             "mixing rounds per item; 0 = calibrated from --cpu (recorded)", 0}};
+    return {{"items",
+             param_kind::count,
+             48,
+             "items, each a wait and then computation",
+             1,
+             {},
+             max_items},
+            {"duration",
+             param_kind::duration,
+             0.05,
+             "length of each item's I/O wait",
+             0,
+             {},
+             max_wait_s},
+            {"cpu",
+             param_kind::duration,
+             0.02,
+             "CPU work per item on one core here",
+             0,
+             {},
+             max_wait_s},
+            {"cpu-rounds",
+             param_kind::count,
+             0,
+             "mixing rounds per item; 0 = calibrated from --cpu (recorded)",
+             0,
+             {},
+             max_rounds}};
   }
   kernel_traits traits() const override { return {.work = work_kind::waits_and_compute}; }
 

@@ -52,14 +52,44 @@ class pipeline_kernel final : public role_kernel<pipeline_done> {
            "consumers (--cpu of work); --items";
   }
   std::vector<param_spec> params() const override {
-    return {{"items", param_kind::count, 64, "items through the pipeline", 1},
-            {"duration", param_kind::duration, 0.01, "length of each producer's I/O wait", 0},
-            {"cpu", param_kind::duration, 0.002, "CPU work per item on one core here", 0},
-            {"capacity", param_kind::count, 4, "bounded queue's capacity in items", 1},
-            {"io-slots", param_kind::count, 4, "producers in their I/O wait at once, at most", 1},
-            {"producers", param_kind::count, 0, "producer roles; 0 = half the workers, >= 1", 0},
-            {"cpu-rounds", param_kind::count, 0,
-             "mixing rounds per item; 0 = calibrated from --cpu (recorded)", 0}};
+    return {
+        {"items", param_kind::count, 64, "items through the pipeline", 1, {}, max_items},
+        {"duration",
+         param_kind::duration,
+         0.01,
+         "length of each producer's I/O wait",
+         0,
+         {},
+         max_wait_s},
+        {"cpu",
+         param_kind::duration,
+         0.002,
+         "CPU work per item on one core here",
+         0,
+         {},
+         max_wait_s},
+        {"capacity", param_kind::count, 4, "bounded queue's capacity in items", 1, {}, max_items},
+        {"io-slots",
+         param_kind::count,
+         4,
+         "producers in their I/O wait at once, at most",
+         1,
+         {},
+         max_items},
+        {"producers",
+         param_kind::count,
+         0,
+         "producer roles; 0 = half the workers, >= 1",
+         0,
+         {},
+         max_items},
+        {"cpu-rounds",
+         param_kind::count,
+         0,
+         "mixing rounds per item; 0 = calibrated from --cpu (recorded)",
+         0,
+         {},
+         max_rounds}};
   }
   kernel_traits traits() const override {
     return {.work = work_kind::waits_and_compute, .needs_concurrency = true};

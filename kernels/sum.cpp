@@ -59,9 +59,14 @@ class sum_kernel final : public typed_kernel<std::uint64_t> {
     return "sum of an int64 array; --intensity K mixing rounds per element (0: memory-bound)";
   }
   std::vector<param_spec> params() const override {
-    return {{"size", param_kind::size, 1e8, "elements in the array (int64)", 0},
-            {"intensity", param_kind::count, 0,
-             "mixing rounds per element: 0 streams memory, 64+ is compute-bound", 0}};
+    return {{"size", param_kind::size, 1e8, "elements in the array (int64)", 1},
+            {"intensity",
+             param_kind::count,
+             0,
+             "mixing rounds per element: 0 streams memory, 64+ is compute-bound",
+             0,
+             {},
+             max_rounds}};
   }
 
   std::size_t index_space(const param_values& values) const override {

@@ -23,6 +23,7 @@
 #include "runners/machine.hpp"
 #include "runners/memory_use.hpp"
 #include "runners/options.hpp"
+#include "runners/task_limits.hpp"
 #include "runners/units.hpp"
 
 namespace parlab::runner {
@@ -62,6 +63,17 @@ std::string names_of_backends() {
   return s;
 }
 
+// The backend `name` names, nullptr for none; a family that cannot run over the inner backend
+// named (mpi+mpi) is bad input of `flag`.
+const backend* backend_named(std::string_view flag, const std::string& given,
+                             const std::string& name) {
+  try {
+    return find_backend(name);
+  } catch (const usage_error& e) {
+    bad(flag, given, fmt::format("backends this build can make, and {}", e.what()));
+  }
+}
+
 std::vector<std::string> parse_backends(const std::string& text, const std::string& command) {
   std::vector<std::string> out;
   if (text == "all") {
@@ -73,7 +85,7 @@ std::vector<std::string> parse_backends(const std::string& text, const std::stri
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     std::string name = text.substr(start, comma - start);
-    if (find_backend(name) == nullptr)
+    if (backend_named("-b/--backend", text, name) == nullptr)
       bad("-b/--backend", text,
           (command == "sweep" ? "all or a comma list of " : "one or more of ") +
               names_of_backends());
@@ -266,10 +278,13 @@ param_values parse_params(const raw_options& raw, const kernel& k) {
         break;
       }
     }
-    if (v < spec->min_value || (spec->max_value > 0 && v > spec->max_value))
+    if (v < spec->min_value || (spec->max_value > 0 && v > spec->max_value)) {
+      const char* unit = spec->kind == param_kind::duration ? "s" : "";
       bad(flag, text,
-          spec->max_value > 0 ? fmt::format("from {} to {:.0f}", spec->min_value, spec->max_value)
-                              : fmt::format("at least {}", spec->min_value));
+          spec->max_value > 0
+              ? fmt::format("from {}{} to {:.0f}{}", spec->min_value, unit, spec->max_value, unit)
+              : fmt::format("at least {}{}", spec->min_value, unit));
+    }
     values.set(name, v);
   }
   return values;
@@ -306,6 +321,41 @@ param_values with_defaults(param_values v, const kernel& k) {
   return v;
 }
 
+// Each worker is a thread or a process, each rank a process, and the backends that keep their
+// workers (OpenMP's team, TBB's pool) still hold them while a sweep's next backend runs: a count
+// the process limits cannot give would fail midway through a sweep, so it is refused up front
+// with the largest that fits.
+void check_task_room(std::string_view flag, const std::string& spec,
+                     const std::vector<unsigned>& counts, const std::vector<unsigned>& ranks,
+                     const std::vector<std::string>& backend_names) {
+  std::vector<std::string> keepers;
+  for (const std::string& name : backend_names)
+    if (find_backend(name)->traits().keeps_workers) keepers.push_back(name);
+  const std::size_t per_rank = ranks.empty() ? 1 : *std::max_element(ranks.begin(), ranks.end());
+  // While the last backend runs, the workers of each backend before it that keeps them are alive.
+  const std::size_t per_count =
+      (keepers.size() + (keepers.size() < backend_names.size())) * per_rank;
+  const std::size_t need =
+      *std::max_element(counts.begin(), counts.end()) * std::max<std::size_t>(per_count, 1);
+  // parlab's own threads beside the workers: the memory sampler, the watchdog, the progress bar.
+  constexpr std::size_t own_threads = 4;
+  const std::size_t room = tasks_left(read_task_limits());
+  const std::size_t left = room > own_threads ? room - own_threads : 0;
+  if (need <= left) return;
+  std::vector<std::string> why;
+  if (keepers.size() > 1 || (keepers.size() == 1 && backend_names.size() > 1))
+    why.push_back(
+        fmt::format("{} keep their workers while later backends run", fmt::join(keepers, ", ")));
+  if (per_rank > 1) why.push_back(fmt::format("each of {} ranks runs them", per_rank));
+  bad(flag, spec,
+      fmt::format("at most {}: this process may start {} more threads or processes (the cgroup's "
+                  "pids.max, RLIMIT_NPROC, kernel.threads-max){}",
+                  left / std::max<std::size_t>(per_count, 1), left,
+                  why.empty() ? ""
+                              : fmt::format("; {} workers a count here: {}", per_count,
+                                            fmt::join(why, ", "))));
+}
+
 // A backend may run at most so many workers (mpi: one a rank), and a kernel may need a number its
 // values imply (pipeline: a producer and a consumer at least): every count of the sweep that a
 // backend would run with is checked before any work.
@@ -326,6 +376,7 @@ void check_worker_counts(const sweep_options& o, const kernel& k) {
     if (!problem.empty())
       bad("-t/--threads", o.threads_spec, fmt::format("{}; {} is not", problem, t));
   }
+  if (counted) check_task_room("-t/--threads", o.threads_spec, o.threads, o.ranks, o.backends);
 }
 
 // Both stages of a staged run must promise that their workers run at once (they wait on each
@@ -342,7 +393,7 @@ void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
       able += (able.empty() ? "" : ", ") + std::string(b->name());
   for (const kernel_entry& entry : kernels())
     if (entry.make()->task().role) staged += (staged.empty() ? "" : ", ") + std::string(entry.name);
-  const backend* b = find_backend(raw.cpu_on);
+  const backend* b = backend_named("--cpu-on", raw.cpu_on, raw.cpu_on);
   if (b == nullptr || !b->traits().promises_concurrency || !b->traits().uses_thread_count)
     bad("--cpu-on", raw.cpu_on,
         "a backend whose workers all run at once, as a stage needs: one of " + able);
@@ -357,6 +408,7 @@ void resolve_cpu_on(const raw_options& raw, const kernel& k, sweep_options& o) {
       bad("--cpu-workers", raw.cpu_workers,
           fmt::format("a whole number from 1 to {}", max_threads));
     o.cpu_workers = static_cast<unsigned>(n);
+    check_task_room("--cpu-workers", raw.cpu_workers, {o.cpu_workers}, {}, {});
   }
 }
 
@@ -395,7 +447,7 @@ void resolve_ranks(const raw_options& raw, const kernel& k, sweep_options& o) {
 // A size whose memory the process cannot get is refused before anything is allocated, with the
 // largest that would fit: never an mmap error, a bad_alloc or the OOM killer. Under --weak the
 // size grows with the threads, so the largest count decides.
-void check_memory(const sweep_options& o, const kernel& k) {
+void check_memory(const sweep_options& o, const kernel& k, const raw_options& raw) {
   const memory_cost cost = k.memory();
   const param_values values = with_defaults(o.params, k);  // a default size must fit too
   if (cost.param.empty() || cost.bytes_per_unit <= 0 || !values.has(cost.param)) return;
@@ -403,9 +455,12 @@ void check_memory(const sweep_options& o, const kernel& k) {
   const double value = values.real(cost.param);
   const auto available = static_cast<double>(memory_available());
   if (value * grows * cost.bytes_per_unit <= available) return;
-  bad("--" + cost.param, fmt::format("{:g}", value),
+  const auto given = raw.params.find(cost.param);
+  bad("--" + cost.param,
+      given != raw.params.end() && !given->second.empty() ? given->second
+                                                          : fmt::format("{:g}", value),
       fmt::format("at most {:.0f}{}: {:.0f} bytes each, and this process can get {:.2f} GB "
-                  "(MemAvailable, the cgroup's memory.max, RLIMIT_AS)",
+                  "(MemAvailable, the cgroup's memory limit, RLIMIT_AS)",
                   std::floor(available / cost.bytes_per_unit / grows),
                   o.weak ? " per thread under --weak" : "", cost.bytes_per_unit, available / 1e9));
 }
@@ -428,7 +483,10 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   const unsigned limit = usable_cpus().cpus;
   o.threads = checked("-t/--threads", o.threads_spec,
                       [&](const std::string& s) { return parse_threads(s, limit); });
-  if (o.cpu_on.empty()) check_worker_counts(o, *entry->make());  // staged: the stages split
+  if (o.cpu_on.empty())
+    check_worker_counts(o, *entry->make());
+  else  // staged: the stages split the workers, and each is a task
+    check_task_room("-t/--threads", o.threads_spec, o.threads, {}, o.backends);
   const auto reps = checked("--reps", raw.reps, parse_count);
   if (reps < 1 || reps > 100000) bad("--reps", raw.reps, "a whole number from 1 to 100000");
   o.reps = static_cast<unsigned>(reps);
@@ -456,7 +514,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
       bad("--switch-interval", text, "a duration above zero and at most 10s, such as 5ms");
   }
   o.weak = raw.weak;
-  check_memory(o, *entry->make());
+  check_memory(o, *entry->make(), raw);
   const std::string format = raw.format.empty() ? "table" : raw.format;
   o.format = parse_choice("--format", format,
                           {output_format::table, output_format::csv, output_format::json_doc});
@@ -562,12 +620,51 @@ void keep_backends_that_can_run(sweep_options& o, const kernel& k, bool all, boo
   o.backends = kept;
 }
 
+namespace {
+
+// An option given an empty value ('-t ""', '--size=') would read as one not given and run its
+// default: refused, on every subcommand, with what the option takes.
+void refuse_empty_values(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) {
+    for (const CLI::Option* opt : sub->get_options()) {
+      if (opt->count() == 0 || opt->get_type_size() == 0) continue;  // not given, or a flag
+      const std::vector<std::string>& given = opt->results();
+      if (std::none_of(given.begin(), given.end(), [](const std::string& v) { return v.empty(); }))
+        continue;
+      std::vector<std::string> names;
+      for (const std::string& n : opt->get_snames()) names.push_back("-" + n);
+      for (const std::string& n : opt->get_lnames()) names.push_back("--" + n);
+      if (names.empty()) names.push_back(opt->get_name());  // a positional
+      bad(fmt::format("{}", fmt::join(names, "/")), "",
+          fmt::format("a value: {}", opt->get_description()));
+    }
+    refuse_empty_values(*sub);
+  }
+}
+
+// CLI11's message, or for a switch given a value the contract's form, naming the value.
+std::string parse_error_line(const std::string& what, int argc, char** argv) {
+  const std::string_view tail = " was given a disallowed flag override";
+  if (!what.ends_with(tail)) return what;
+  std::string flag = what.substr(0, what.size() - tail.size());
+  if (!flag.starts_with('-')) flag = (flag.size() == 1 ? "-" : "--") + flag;  // CLI11 drops them
+  for (int i = 1; i < argc; ++i)
+    if (const std::string_view arg = argv[i]; arg.starts_with(flag + "="))
+      return fmt::format("{} '{}': expected no value ({} is a switch: give it alone)", flag,
+                         arg.substr(flag.size() + 1), flag);
+  return fmt::format("{}: expected no value ({} is a switch: give it alone)", flag, flag);
+}
+
+}  // namespace
+
 int cli_main(int argc, char** argv) {
 #ifdef PARLAB_HAVE_MPI
   add_backend_family(mpi_family());  // MPI itself starts only when an mpi backend runs
 #endif
   CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};
   app.require_subcommand(1);
+  // A switch takes no value: CLI11 would read `--weak=no` as off and `--shared=2` as on.
+  app.option_defaults()->disable_flag_override();
   app.footer(
       "Examples:\n"
       "  parlab list\n"
@@ -615,10 +712,11 @@ int cli_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    fmt::print(stderr, "parlab: {}\n", e.what());
+    fmt::print(stderr, "parlab: {}\n", parse_error_line(e.what(), argc, argv));
     return 2;
   }
   try {
+    refuse_empty_values(app);
     if (app.got_subcommand("list")) return list_command();
     if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
     if (app.got_subcommand("lab")) return lab::lab_command(lab_raw);

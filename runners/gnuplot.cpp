@@ -66,6 +66,9 @@ void check_plot_path(const std::string& flag, const std::string& path) {
   const std::string dir = fs::path(path).parent_path().string();
   if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
     bad(flag, path, "a file in a directory that exists and is writable");
+  // Refused before any work: found missing after a sweep, it would cost the whole sweep's time.
+  if (!gnuplot_on_path())
+    bad(flag, path, "gnuplot on PATH to draw it (Debian/Ubuntu: apt-get install gnuplot-nox)");
 }
 
 fs::path make_temp_dir(const std::string& path) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <tuple>
 
+#include "runners/cgroup.hpp"
+
 namespace parlab::runner {
 namespace {
 
@@ -46,13 +48,6 @@ bool reset_high_water() {
   return static_cast<bool>(out);
 }
 
-// The first number in a file ("max" or unreadable: none).
-std::size_t number_in(const char* path, std::size_t none) {
-  std::ifstream in(path);
-  std::size_t v = 0;
-  return in >> v ? v : none;
-}
-
 }  // namespace
 
 std::size_t memory_available() {
@@ -65,9 +60,9 @@ std::size_t memory_available() {
     if (key == "MemAvailable:") best = kb * 1024;
     meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
   }
-  const std::size_t max = number_in("/sys/fs/cgroup/memory.max", none);
-  const std::size_t current = number_in("/sys/fs/cgroup/memory.current", 0);
-  if (max != none) best = std::min(best, max > current ? max - current : 0);
+  const auto max = cgroup_value("memory", "memory.max", "memory.limit_in_bytes");
+  const auto current = cgroup_value("memory", "memory.current", "memory.usage_in_bytes");
+  if (max) best = std::min(best, *max > current.value_or(0) ? *max - current.value_or(0) : 0);
   rlimit as{};
   if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
     const std::size_t vm = statm().first;

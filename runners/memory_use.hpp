@@ -19,7 +19,8 @@ struct memory_use {
 };
 
 // The bytes this process can still allocate: the least of MemAvailable, what the cgroup's
-// memory.max leaves over memory.current, and what RLIMIT_AS leaves over the virtual size.
+// memory limit leaves over its usage (v2 or v1, runners/cgroup.hpp), and what RLIMIT_AS leaves
+// over the virtual size.
 std::size_t memory_available();
 
 // Watches one run from construction to stop(); all zero where /proc cannot be read or reset.

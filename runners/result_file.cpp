@@ -100,7 +100,7 @@ record record_from_json(const json& j) {
 
 result_document parse_result_document(const json& doc, const std::string& source) {
   const auto fail = [&](const std::string& why) {
-    throw usage_error(fmt::format("{}: not a parlab result document of schema {}: {}", source,
+    throw usage_error(fmt::format("'{}': not a parlab result document of schema {}: {}", source,
                                   result_schema, why));
   };
   if (!doc.is_object()) fail("not a JSON object");
@@ -127,12 +127,12 @@ result_document parse_result_document(const json& doc, const std::string& source
 
 result_document read_result_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw usage_error(fmt::format("{}: cannot read it", path));
+  if (!in) throw usage_error(fmt::format("'{}': cannot read it", path));
   json doc;
   try {
     doc = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw usage_error(fmt::format("{}: not JSON: {}", path, e.what()));
+    throw usage_error(fmt::format("'{}': not JSON: {}", path, e.what()));
   }
   return parse_result_document(doc, path);
 }

@@ -180,18 +180,13 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files
 }
 
 // Said before the work starts, so that nobody waits through a sweep to learn it.
-void warn_about(const json& machine, const sweep_options& o) {
+void warn_about(const json& machine) {
   const std::string governor = machine.value("governor", std::string("unknown"));
   if (governor != "unknown" && governor != "performance")
     fmt::print(stderr,
                "parlab: warning: the CPU frequency governor is '{}', not 'performance': the clock "
                "moves the numbers (parlab never changes it)\n",
                governor);
-  if (!o.plot.empty() && !gnuplot_on_path())
-    fmt::print(stderr,
-               "parlab: warning: --plot '{}': gnuplot is not on PATH; the sweep runs, the plot "
-               "will fail (Debian/Ubuntu: apt-get install gnuplot-nox)\n",
-               o.plot);
 }
 
 class sweep_runner {
@@ -236,7 +231,7 @@ class sweep_runner {
     if (steps_.empty() || steps_.front().ranks == 0)
       prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
     probe_bandwidth(machine);
-    if (!o_.rank_job) warn_about(machine, o_);
+    if (!o_.rank_job) warn_about(machine);
     {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());

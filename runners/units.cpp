@@ -70,11 +70,14 @@ double parse_duration(std::string_view text) {
   for (const auto& [unit, factor] : units) {
     if (text.size() > unit.size() && text.ends_with(unit)) {
       double v = 0;
-      if (parse_number(text.substr(0, text.size() - unit.size()), v)) return v * factor;
+      // Past a million seconds (11 days) a duration is a typo, and in nanoseconds it would
+      // overflow the clocks it is handed to.
+      if (parse_number(text.substr(0, text.size() - unit.size()), v) && v * factor <= 1e6)
+        return v * factor;
       break;
     }
   }
-  throw usage_error("a duration with a unit: 2s, 150ms, 500us, 1min");
+  throw usage_error("a duration with a unit, at most 1e6s: 2s, 150ms, 500us, 1min");
 }
 
 double parse_fraction(std::string_view text) {

@@ -67,7 +67,7 @@ one_line_error async-sum "$parlab" run -k sum -b async -t 1
 grep -q "runs waits, not computation.*backends that can: seq" "$tmp/err" || { echo "FAIL async-sum names the backends: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error async-gil "$parlab" run -k io -b async -t 1 --gil
 one_line_error tasks-too-many "$parlab" run -k io -b async -t 1 --tasks 1e8
-grep -q -- "--tasks '1e8': expected from 0 to 10000000" "$tmp/err" || { echo "FAIL tasks-too-many: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+grep -q -- "--tasks '1e8': expected from 1 to 10000000" "$tmp/err" || { echo "FAIL tasks-too-many: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error size-does-not-fit "$parlab" run -k sum -b seq -t 1 --size 1e13
 grep -q -- "--size .*expected at most [0-9]*: 8 bytes each" "$tmp/err" || { echo "FAIL size-does-not-fit: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 one_line_error pipeline-no-consumer "$parlab" run -k pipeline -b fork -t 4 --producers 4

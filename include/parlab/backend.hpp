@@ -81,6 +81,9 @@ struct backend_traits {
   // Its processes are the ranks of an MPI job, started by a launcher (mpirun, srun), not by
   // parlab: `sweep --ranks` launches one job per rank count to run it.
   bool runs_as_ranks = false;
+  // Its workers outlive the run (an OpenMP team's threads, TBB's pool): they still count against
+  // the process's task limits while the next backend of a sweep runs.
+  bool keeps_workers = false;
   // The hand-written loop of the benchmark suite this backend's overhead is measured against
   // (bench/baselines.cpp); empty when none is.
   std::string_view baseline;

@@ -18,6 +18,12 @@ enum class param_kind {
   flag,      // a switch that takes no value: 1 when given, else 0
 };
 
+// Bounds past which a kernel parameter is absurd rather than large: it would run for days or ask
+// for more memory than a machine has. Kernels give them as max_value; the CLI refuses past them.
+inline constexpr double max_items = 1e7;    // items, queue slots, roles
+inline constexpr double max_rounds = 1e9;   // mixing rounds per element or per item
+inline constexpr double max_wait_s = 3600;  // one wait, or one item's CPU work, in seconds
+
 struct param_spec {
   std::string name;  // the long flag without dashes: "size"
   param_kind kind = param_kind::count;
