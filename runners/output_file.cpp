@@ -43,6 +43,30 @@ std::string directory_of(const std::string& path) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
+// For mkostemp: a hidden name beside the target.
+std::string temporary_pattern(const std::string& target) {
+  return directory_of(target) + "/." + fs::path(target).filename().string() + ".parlab-XXXXXX";
+}
+
+// Whether a file can be created beside target, found by creating one: access() says yes to root
+// on a read-only or synthetic file system (/proc). Leaves errno set when not.
+bool can_create_beside(const std::string& target) {
+  std::string probe = temporary_pattern(target);
+  const int fd = mkostemp(probe.data(), O_CLOEXEC);
+  if (fd < 0) return false;
+  close(fd);
+  unlink(probe.c_str());
+  return true;
+}
+
+// Whether an existing regular file can be opened for writing, without truncating it.
+bool can_write(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
 }  // namespace
 
 output_file::output_file(std::FILE* open_stream) : stream_(open_stream) {}
@@ -54,19 +78,23 @@ output_file::output_file(std::string_view flag, std::string path, kind k)
   };
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0) {
-    if (access(directory_of(path_).c_str(), W_OK | X_OK) != 0) refuse(errno);
+    if (!can_create_beside(path_)) refuse(errno);
     return;
   }
   if (S_ISDIR(st.st_mode)) refuse(EISDIR);
-  if (access(path_.c_str(), W_OK) != 0) refuse(errno);
   // A FIFO or a device (/dev/stdout) cannot be replaced; nor can a file whose directory this
   // process may not write: those are written in place, at the first append still.
   in_place_ = !S_ISREG(st.st_mode);
-  if (in_place_ || kind_ == kind::streamed) return;
+  if (in_place_) {
+    if (access(path_.c_str(), W_OK) != 0) refuse(errno);  // opening a FIFO would wait
+    return;
+  }
+  if (!can_write(path_)) refuse(errno);
+  if (kind_ == kind::streamed) return;
   std::error_code ec;
   const fs::path real = fs::canonical(path_, ec);  // a rename must replace the link's target
   if (!ec) target_ = real.string();
-  in_place_ = access(directory_of(target_).c_str(), W_OK | X_OK) != 0;
+  in_place_ = !can_create_beside(target_);
 }
 
 output_file::~output_file() {
@@ -89,8 +117,7 @@ void output_file::open() {
   }
   struct stat st {};
   const mode_t mode = stat(target_.c_str(), &st) == 0 ? (st.st_mode & 07777) : new_file_mode();
-  std::string pattern =
-      directory_of(target_) + "/." + fs::path(target_).filename().string() + ".parlab-XXXXXX";
+  std::string pattern = temporary_pattern(target_);
   {
     // Tracked before it exists, so that no moment has a temporary nobody would remove.
     const std::lock_guard lock(unfinished_mutex);
