@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -30,6 +31,7 @@ class fork_processes final : public backend {
     return {.shares_memory = false,
             .promises_concurrency = true,
             .worker = worker_kind::process,
+            .stops_at_deadline = true,
             .baseline = "fork"};
   }
 
@@ -49,6 +51,7 @@ class fork_processes final : public backend {
     const detail::partial_slots slots(task, n_workers, shared.data() + slots_at);
     const detail::pinning pins(options.pin, n_workers);
     const pid_t parent = getpid();
+    const auto deadline = detail::run_deadline(options.deadline_s);
 
     detail::children kids;
     for (unsigned w = 0; w < n_workers; ++w) {
@@ -65,21 +68,36 @@ class fork_processes final : public backend {
       kids.add(pid);
     }
     // A crashed child cannot cancel the task itself: the parent does, in the shared mapping.
-    const std::vector<int> statuses = kids.wait_all([&] {
-      cursor->cancelled = true;
-      if (task.cancel) task.cancel();
-    });
+    const std::vector<int> statuses = kids.wait_all(
+        [&] {
+          cursor->cancelled = true;
+          if (task.cancel) task.cancel();
+        },
+        deadline);
+    // A worker's own failure before the deadline is the cause; those killed at it come after.
+    const auto overdue = [&](unsigned v) {
+      return std::find(kids.overdue().begin(), kids.overdue().end(), v) != kids.overdue().end();
+    };
     if (const int w = detail::cause_of_failure(
-            n_workers, reports, [&](unsigned v) { return detail::failed_status(statuses[v]); });
+            n_workers, reports,
+            [&](unsigned v) { return detail::failed_status(statuses[v]) && !overdue(v); });
         w >= 0)
       detail::throw_failure(
           detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w], reports[w]),
           WIFEXITED(statuses[w]) && WEXITSTATUS(statuses[w]) == detail::child_failed_status &&
               reports[w].consequence);
+    if (!kids.overdue().empty()) throw run_error(overdue_workers(kids.overdue(), options));
     return {slots.combine_into(result), pins.describe(), options.start_together};
   }
 
  private:
+  static std::string overdue_workers(const std::vector<unsigned>& late, const run_options& o) {
+    std::string which = late.size() == 1 ? "worker" : "workers";
+    for (std::size_t i = 0; i < late.size(); ++i)
+      which += (i == 0 ? " " : ", ") + std::to_string(late[i]);
+    return detail::describe_overdue("fork", which, o.deadline_s);
+  }
+
   // The child's whole life; returns its exit status.
   static int run_worker(const reduce_task& task, const run_options& options, std::size_t grain,
                         unsigned w, detail::chunk_cursor& cursor,

@@ -1,7 +1,9 @@
 #include <semaphore.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -44,11 +46,14 @@ class process_pool {
         control_(new (shared_.data()) pool_control),
         starts_(reinterpret_cast<sem_t*>(shared_.data() + sizeof(pool_control))),
         reports_(reinterpret_cast<detail::child_report*>(starts_ + workers_)),
+        busy_(reinterpret_cast<std::atomic<bool>*>(reports_ + workers_)),
         slots_(task, workers_, shared_.data() + slots_offset(workers_)),
         pins_(options.pin, workers_) {
     if (sem_init(&control_->done, 1, 0) != 0) throw run_error("forkpool: sem_init failed");
-    for (unsigned w = 0; w < workers_; ++w)
+    for (unsigned w = 0; w < workers_; ++w) {
       if (sem_init(&starts_[w], 1, 0) != 0) throw run_error("forkpool: sem_init failed");
+      new (&busy_[w]) std::atomic<bool>(false);
+    }
     const pid_t parent = getpid();
     for (unsigned w = 0; w < workers_; ++w) {
       const pid_t pid = fork();
@@ -73,6 +78,8 @@ class process_pool {
     control_->cursor.reset(options);
     control_->sched = options.sched;
     control_->grain = effective_grain(task_.n, workers_, options.sched, options.grain);
+    const auto deadline = detail::run_deadline(options.deadline_s);
+    for (unsigned w = 0; w < workers_; ++w) busy_[w].store(true);
     for (unsigned w = 0; w < workers_; ++w) sem_post(&starts_[w]);
     for (unsigned finished = 0; finished < workers_;) {
       if (wait_done()) {
@@ -83,6 +90,9 @@ class process_pool {
       if (const int w = kids_.poll_exited(status); w >= 0)
         throw run_error(detail::describe_child_failure("forkpool", static_cast<unsigned>(w), status,
                                                        reports_[w]));
+      // The pool is not reused after a failure: the caller's reset kills every worker.
+      if (deadline && std::chrono::steady_clock::now() >= *deadline)
+        throw run_error(detail::describe_overdue("forkpool", still_busy(), options.deadline_s));
     }
     const int cause = detail::cause_of_failure(
         workers_, reports_, [&](unsigned w) { return reports_[w].message[0] != '\0'; });
@@ -94,9 +104,19 @@ class process_pool {
   }
 
  private:
+  // "worker 1", "workers 0, 2": those that have not finished this run.
+  [[nodiscard]] std::string still_busy() const {
+    std::string which;
+    unsigned count = 0;
+    for (unsigned w = 0; w < workers_; ++w)
+      if (busy_[w].load()) which += (count++ == 0 ? " " : ", ") + std::to_string(w);
+    return (count == 1 ? "worker" : "workers") + which;
+  }
+
   static std::size_t slots_offset(unsigned workers) {
     const std::size_t end =
-        sizeof(pool_control) + workers * (sizeof(sem_t) + sizeof(detail::child_report));
+        sizeof(pool_control) +
+        workers * (sizeof(sem_t) + sizeof(detail::child_report) + sizeof(std::atomic<bool>));
     return detail::partial_slots::round_up(end);
   }
   static std::size_t layout_bytes(std::size_t partial_size, unsigned workers) {
@@ -136,6 +156,7 @@ class process_pool {
         control_->cursor.cancelled = true;
         detail::report_failure(reports_[w], task_);
       }
+      busy_[w].store(false);
       sem_post(&control_->done);
     }
   }
@@ -150,6 +171,7 @@ class process_pool {
   pool_control* control_;
   sem_t* starts_;
   detail::child_report* reports_;
+  std::atomic<bool>* busy_;  // per worker: started on this run and not finished it
   detail::partial_slots slots_;
   detail::pinning pins_;
   detail::children kids_;  // last member: destroyed first, so workers die before the mapping
@@ -167,6 +189,7 @@ class fork_pool final : public backend {
     return {.shares_memory = false,
             .promises_concurrency = true,
             .worker = worker_kind::process,
+            .stops_at_deadline = true,
             .baseline = "procpool"};
   }
   void release() const override {

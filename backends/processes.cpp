@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -31,10 +32,18 @@ void children::add(pid_t pid) {
 
 bool failed_status(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
 
-std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
+std::vector<int> children::wait_all(const std::function<void()>& on_failure,
+                                    std::optional<time_point> deadline) {
   std::vector<int> statuses(pids_.size(), 0);
   using clock = std::chrono::steady_clock;
   std::optional<clock::time_point> kill_at;
+  // time_point::max(): none, which keeps g++ from a false maybe-uninitialized on the optional.
+  clock::time_point overdue_at = deadline ? *deadline : clock::time_point::max();
+  const auto ms_until = [](clock::time_point at) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(ms + 1, 0, 1'000'000));
+  };
   for (std::size_t left = std::count_if(pids_.begin(), pids_.end(), [](pid_t p) { return p > 0; });
        left > 0;) {
     std::vector<pollfd> fds;
@@ -45,11 +54,9 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
         if (pidfds_[i] >= 0) fds.push_back({pidfds_[i], POLLIN, 0});
       }
     int timeout_ms = blind ? 10 : -1;
-    if (kill_at) {
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at - clock::now()).count();
-      const auto until_kill = static_cast<int>(std::max<long long>(0, ms));
-      timeout_ms = blind ? std::min(timeout_ms, until_kill) : until_kill;
+    for (const clock::time_point at : {kill_at.value_or(clock::time_point::max()), overdue_at}) {
+      if (at == clock::time_point::max()) continue;
+      timeout_ms = timeout_ms < 0 ? ms_until(at) : std::min(timeout_ms, ms_until(at));
     }
     poll(fds.data(), fds.size(), timeout_ms);
     for (std::size_t i = 0; i < pids_.size(); ++i) {
@@ -62,6 +69,12 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure) {
         kill_at = clock::now() + std::chrono::seconds(1);
         if (on_failure) on_failure();
       }
+    }
+    if (overdue_at != clock::time_point::max() && clock::now() >= overdue_at) {
+      for (std::size_t i = 0; i < pids_.size(); ++i)
+        if (pids_[i] > 0) overdue_.push_back(static_cast<unsigned>(i));
+      kill_all();
+      overdue_at = clock::time_point::max();
     }
     if (kill_at && clock::now() >= *kill_at) kill_all();
   }
@@ -85,6 +98,20 @@ int children::poll_exited(int& status) {
 void children::kill_all() {
   for (pid_t pid : pids_)
     if (pid > 0) kill(pid, SIGKILL);
+}
+
+std::optional<children::time_point> run_deadline(double deadline_s) {
+  if (deadline_s <= 0) return std::nullopt;
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             std::chrono::duration<double>(deadline_s));
+}
+
+std::string describe_overdue(std::string_view who, std::string_view which, double deadline_s) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%g", deadline_s);
+  return std::string(who) + " " + std::string(which) + " still running at the run's deadline (" +
+         seconds + " s): killed";
 }
 
 bool bind_child_to_parent(pid_t parent) {

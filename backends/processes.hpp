@@ -3,8 +3,10 @@
 // both write, the reaping of every child, and how a child's failure is put into words.
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +34,15 @@ class children {
 
   void add(pid_t pid);
   [[nodiscard]] std::size_t size() const { return pids_.size(); }
+  using time_point = std::chrono::steady_clock::time_point;
   // Blocks until every child has exited; their wait statuses in fork order. The first child to
   // fail calls on_failure (which wakes the others); a child still running a second after it is
-  // killed, so that one crash cannot leave the rest waiting for it.
-  std::vector<int> wait_all(const std::function<void()>& on_failure = {});
+  // killed, so that one crash cannot leave the rest waiting for it. Children still running at
+  // `deadline` are killed too, and overdue() names them.
+  std::vector<int> wait_all(const std::function<void()>& on_failure = {},
+                            std::optional<time_point> deadline = {});
+  // The children (in fork order) that wait_all killed at its deadline.
+  [[nodiscard]] const std::vector<unsigned>& overdue() const { return overdue_; }
   // The index of a child that has exited without being waited for, or -1; its status is kept.
   int poll_exited(int& status);
   void kill_all();
@@ -43,7 +50,14 @@ class children {
  private:
   std::vector<pid_t> pids_;
   std::vector<int> pidfds_;  // one per child, readable once it exits: poll() waits for any
+  std::vector<unsigned> overdue_;
 };
+
+// The moment a run that began now must end by (run_options::deadline_s), if it has one.
+std::optional<children::time_point> run_deadline(double deadline_s);
+// "fork worker 1 was still running at the run's deadline (0.5 s) and was killed"; `which` names
+// the workers ("worker 1", "workers 1, 3").
+std::string describe_overdue(std::string_view who, std::string_view which, double deadline_s);
 
 // First thing in a child: take every signal (none blocked), and die with the parent (a parent
 // killed by a timeout or a signal must not leave workers running). Returns false if the parent

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "parlab/error.hpp"
@@ -33,7 +34,8 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", timeout, format, output, csv, json, plot, switch_interval;
+  std::string pin = "none", format, output, csv, json, plot, switch_interval;
+  std::optional<std::string> timeout, run_timeout;  // given as '' is not the same as not given
   std::string cpu_on, cpu_workers;
   std::string ranks, launcher;
   bool rank_job = false;
@@ -48,6 +50,14 @@ auto checked(std::string_view flag, const std::string& value, F parse) {
   } catch (const usage_error& e) {
     bad(flag, value, e.what());
   }
+}
+
+// --timeout and --run-timeout: a duration above zero when given, even as ''; 0 when not.
+double limit_seconds(std::string_view flag, const std::optional<std::string>& raw) {
+  if (!raw) return 0;
+  const double seconds = raw->empty() ? 0 : checked(flag, *raw, parse_duration);
+  if (seconds <= 0) bad(flag, *raw, "a duration above zero, such as 30s");
+  return seconds;
 }
 
 std::string names_of_kernels() {
@@ -179,6 +189,11 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
       ->group("Measurement");
   cmd->add_option("--timeout", raw.timeout,
                   "give up after this long (30s, 10min): exit 1, finished records kept")
+      ->type_name("DURATION")
+      ->group("Measurement");
+  cmd->add_option("--run-timeout", raw.run_timeout,
+                  "bound each run (each warm-up and timed rep): a process backend's run fails, "
+                  "any other ends the command as --timeout does")
       ->type_name("DURATION")
       ->group("Measurement");
   cmd->add_flag("--gil", raw.gil,
@@ -498,11 +513,10 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.grain = checked("--grain", raw.grain, parse_size);
   o.pin =
       parse_choice("--pin", raw.pin, {pin_policy::none, pin_policy::compact, pin_policy::spread});
-  if (!raw.timeout.empty()) {
-    o.timeout_s = checked("--timeout", raw.timeout, parse_duration);
-    o.timeout_text = raw.timeout;
-    if (o.timeout_s <= 0) bad("--timeout", raw.timeout, "a duration above zero, such as 30s");
-  }
+  o.timeout_s = limit_seconds("--timeout", raw.timeout);
+  o.timeout_text = raw.timeout.value_or("");
+  o.run_timeout_s = limit_seconds("--run-timeout", raw.run_timeout);
+  o.run_timeout_text = raw.run_timeout.value_or("");
   if (!raw.switch_interval.empty() && !raw.gil)
     bad("--switch-interval", raw.switch_interval, "--gil as well (it sets the GIL's interval)");
   if (raw.gil) {
@@ -673,8 +687,8 @@ int cli_main(int argc, char** argv) {
       "  parlab sweep -k sum -b all -t pow2 --size 1e8 --plot s.svg\n"
       "  parlab lab all --quick\n"
       "  parlab compare base.json new.json\n"
-      "Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed; 2 bad "
-      "usage or input; 128+N stopped by signal N (what finished is written). Details: "
+      "Exit codes: 0 ok; 1 a run failed, did not verify, hit a time limit or the plot failed; 2 "
+      "bad usage or input; 128+N stopped by signal N (what finished is written). Details: "
       "docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
   auto* info =
@@ -700,8 +714,8 @@ int cli_main(int argc, char** argv) {
       "count)\n"
       "The seq baseline runs first, once; speedup = seq median / median, efficiency = speedup /\n"
       "threads. With 3+ thread counts each backend gets Amdahl (Gustafson with --weak) and USL\n"
-      "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit --timeout or the plot failed;\n"
-      "2 bad usage or input; 128+N stopped by signal N (SIGINT 130, SIGTERM 143).");
+      "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit a time limit or the plot\n"
+      "failed; 2 bad usage or input; 128+N stopped by signal N (SIGINT 130, SIGTERM 143).");
   add_measure_options(sweep, sweep_raw, true);
   lab::lab_args lab_raw;
   lab::add_lab_subcommand(app, lab_raw);

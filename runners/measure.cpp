@@ -34,16 +34,34 @@ struct timed_run {
   memory_use memory;
 };
 
+// Arms a run's guard for its lifetime, outside the timed span.
+class guarded {
+ public:
+  guarded(watchdog* guard, double seconds) : guard_(seconds > 0 ? guard : nullptr) {
+    if (guard_ != nullptr) guard_->arm(seconds);
+  }
+  ~guarded() {
+    if (guard_ != nullptr) guard_->disarm();
+  }
+  guarded(const guarded&) = delete;
+  guarded& operator=(const guarded&) = delete;
+
+ private:
+  watchdog* guard_;
+};
+
 // One run, verified. Throws run_error on failure or a wrong result. The result is poisoned first,
 // so a backend that failed to write it is caught instead of the previous run's answer
 // verifying again.
 timed_run run_once(const kernel& k, const std::function<run_report(void*)>& execute,
-                   std::vector<std::byte>& result) {
+                   std::vector<std::byte>& result, watchdog* guard = nullptr, double guard_s = 0) {
   poison(result);
   memory_watch watch;
+  std::optional<guarded> armed(std::in_place, guard, guard_s);
   const auto start = std::chrono::steady_clock::now();
   run_report report = execute(result.data());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  armed.reset();
   const memory_use memory = watch.stop();
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
@@ -129,6 +147,16 @@ void append_gil_fields(record& r, const emulated_gil& gil) {
   r.fields.push_back({"gil_wait_s", held ? value(s.waited_s / reps) : value()});
 }
 
+// When the runner gives up on a run: at its deadline, or a grace later when every backend
+// running it stops its own workers there. 0: no guard.
+double guard_seconds(const backend& b, const measure_options& options) {
+  if (options.run_guard == nullptr || options.run.deadline_s <= 0) return 0;
+  const bool stops =
+      b.traits().stops_at_deadline &&
+      (options.second_stage == nullptr || options.second_stage->traits().stops_at_deadline);
+  return options.run.deadline_s + (stops ? deadline_grace_s : 0);
+}
+
 }  // namespace
 
 record measure(const kernel& k, const std::string& params, const backend& b,
@@ -152,15 +180,19 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   std::vector<double> fastest_rank, slowest_rank;
   try {
     if (options.second_stage)
-      staged.emplace(task, stage{&b, run},
-                     stage{options.second_stage, {.threads = options.second_stage_workers}});
+      staged.emplace(
+          task, stage{&b, run},
+          stage{options.second_stage,
+                {.threads = options.second_stage_workers, .deadline_s = run.deadline_s}});
     const auto execute = [&](void* out) {
       return staged ? staged->run(out) : b.run(task, run, out);
     };
-    for (unsigned i = 0; i < options.warmup; ++i) run_once(k, execute, result);
+    const double guard_s = guard_seconds(b, options);
+    for (unsigned i = 0; i < options.warmup; ++i)
+      run_once(k, execute, result, options.run_guard, guard_s);
     if (gil) gil->reset_totals();
     for (unsigned i = 0; i < options.reps; ++i) {
-      timed_run t = run_once(k, execute, result);
+      timed_run t = run_once(k, execute, result, options.run_guard, guard_s);
       second_seen =
           i == 0 ? t.report.second_stage_seen : std::min(second_seen, t.report.second_stage_seen);
       r.samples_s.push_back(t.seconds);

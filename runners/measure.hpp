@@ -5,6 +5,7 @@
 #include "parlab/backend.hpp"
 #include "parlab/kernel.hpp"
 #include "runners/record.hpp"
+#include "runners/watchdog.hpp"
 
 namespace parlab::runner {
 
@@ -24,7 +25,15 @@ struct measure_options {
   // The share of the kernel's whole index space this process prepared and ran (its slice, as
   // backend::owned gave it; 1 on one machine): throughput is the job's, the work over the share.
   double work_share = 1;
+  // --run-timeout: armed around every run (each warm-up and each timed rep) for run.deadline_s,
+  // plus a grace for a backend that stops its own workers at that deadline (it fails the run
+  // itself, and the sweep goes on); it expires only if the run has still not returned.
+  watchdog* run_guard = nullptr;
 };
+
+// How long a backend that stops at the deadline (backend_traits::stops_at_deadline) is given to
+// kill its workers and return before the run is abandoned all the same.
+inline constexpr double deadline_grace_s = 2;
 
 // A cv above this marks a record noisy; a first rep this many times the median marks a warm-up
 // problem. Both are stated in docs/ so that readers know what the flags mean.

@@ -26,6 +26,8 @@ struct sweep_options {
   pin_policy pin = pin_policy::none;
   double timeout_s = 0;      // 0: none
   std::string timeout_text;  // as typed, for the message when it expires
+  double run_timeout_s = 0;  // --run-timeout: each run's bound; 0: none
+  std::string run_timeout_text;
   bool weak = false;
   // A sweep measures the reference backend (seq) first, as every speedup's baseline; false for
   // a kernel the reference cannot run (its workers need each other): no speedups then.

@@ -137,6 +137,7 @@ std::vector<std::string> rank_job_arguments(const sweep_options& o, const kernel
   if (o.gil_interval_s > 0)
     a.insert(a.end(), {"--gil", "--switch-interval", fmt::format("{}s", o.gil_interval_s)});
   if (o.weak) a.emplace_back("--weak");
+  if (o.run_timeout_s > 0) a.insert(a.end(), {"--run-timeout", o.run_timeout_text});
   for (const param_spec& p : k.params()) {
     if (!values.has(p.name)) continue;
     const double v = values.real(p.name);

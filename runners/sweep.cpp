@@ -43,6 +43,7 @@ json to_json(const sweep_options& o) {
           {"grain", o.grain},
           {"pin", to_string(o.pin)},
           {"timeout_s", o.timeout_s},
+          {"run_timeout_s", o.run_timeout_s},
           {"weak", o.weak},
           {"gil", o.gil_interval_s > 0},
           {"switch_interval_s", o.gil_interval_s},
@@ -224,7 +225,17 @@ class sweep_runner {
     signals_.handle_with([this](int signal) { on_signal(signal); });
     if (!o_.ranks.empty()) adopt_orphans();  // a rank outlives a killed mpirun
     if (o_.timeout_s > 0)
-      watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] { on_timeout(); });
+      watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] {
+        on_timeout(fmt::format("--timeout {} reached", o_.timeout_text));
+      });
+    if (o_.run_timeout_s > 0) {
+      run_watchdog_ = std::make_unique<watchdog>([this] {
+        on_timeout(fmt::format("--run-timeout {} reached", o_.run_timeout_text),
+                   ": a run in this process cannot be stopped, so the command ends");
+      });
+      m_.run.deadline_s = o_.run_timeout_s;
+      m_.run_guard = run_watchdog_.get();
+    }
     json machine = machine_facts();
     // First: the config block shows what the kernel derived. Not for a sweep over ranks with no
     // baseline here: its ranks prepare their own slices.
@@ -460,10 +471,11 @@ class sweep_runner {
     return doing_;
   }
 
-  void on_timeout() {
-    const std::string reason =
-        fmt::format("--timeout {} reached during {}", o_.timeout_text, doing_now());
-    fmt::print(stderr, "parlab: {}\n", reason);
+  // On the watchdog's thread. `what` reached: --timeout, or --run-timeout on a run that could
+  // not be stopped (`why`).
+  void on_timeout(const std::string& what, std::string_view why = "") {
+    const std::string reason = fmt::format("{} during {}", what, doing_now());
+    fmt::print(stderr, "parlab: {}{}\n", reason, why);
     write_what_finished({reason, ""});
   }
 
@@ -542,8 +554,9 @@ class sweep_runner {
   bool reported_ = false;  // the final report is written
   std::mutex doing_mutex_;
   std::string doing_ = "start-up";
-  // Last, so that it is disarmed first: its callback uses every member above.
+  // Last, so that they are disarmed first: their callbacks use every member above.
   std::unique_ptr<watchdog> watchdog_;
+  std::unique_ptr<watchdog> run_watchdog_;  // --run-timeout, armed around each run
 };
 
 }  // namespace

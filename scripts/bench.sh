@@ -25,7 +25,9 @@ if [ ! -f "$cache" ] || [ "$(cache_value CMAKE_BUILD_TYPE)" != Release ] ||
   echo "bench: configuring $build as a Release build with the benchmark suite"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPARLAB_BUILD_BENCH=ON >/dev/null
 fi
-cmake --build "$build" --target parlab_bench -j "$jobs"
+cmake --build "$build" --target parlab_bench parlab -j "$jobs"
+# The hand-written MPI program exists only where CMake found MPI; bench_mpi.sh says when it skips.
+cmake --build "$build" --target parlab_mpi_baseline -j "$jobs" >/dev/null 2>&1 || true
 
 if ! command -v python3 >/dev/null 2>&1; then
   echo "bench: python3 is needed for the summary (bash scripts/install-deps.sh installs it)" >&2
@@ -63,4 +65,6 @@ echo
 rc=0
 python3 "$root/bench/summary.py" "$build/bench.json" --out "$build/bench_summary.txt" || rc=$?
 echo "bench: summary written to $build/bench_summary.txt"
+echo
+bash "$root/scripts/bench_mpi.sh" "$build" || rc=1
 exit "$rc"

@@ -26,6 +26,10 @@ struct run_options {
   // The task's workers wait on one another, so all N must run at once: a backend that does not
   // promise concurrency refuses the run (usage_error) rather than deadlock.
   bool all_at_once = false;
+  // Seconds from the run's start after which a backend that can stop its workers (traits:
+  // stops_at_deadline) kills those still running and fails the run, naming them; 0: no limit.
+  // A backend of threads cannot stop its workers and ignores it: its caller decides.
+  double deadline_s = 0;
 };
 
 struct run_report {
@@ -84,6 +88,10 @@ struct backend_traits {
   // Its workers outlive the run (an OpenMP team's threads, TBB's pool): they still count against
   // the process's task limits while the next backend of a sweep runs.
   bool keeps_workers = false;
+  // Honours run_options::deadline_s: its workers are processes it can kill, so a hung run ends
+  // at the deadline with a run_error. A thread has no such stop: a run of threads that hangs
+  // hangs its process.
+  bool stops_at_deadline = false;
   // The hand-written loop of the benchmark suite this backend's overhead is measured against
   // (bench/baselines.cpp); empty when none is.
   std::string_view baseline;

@@ -38,5 +38,9 @@ struct kernel_entry {
 // Every kernel this build has (kernels/registry.cpp): sum, io, counter, spawn.
 std::span<const kernel_entry> kernels();
 const kernel_entry* find_kernel(std::string_view name);
+// A kernel from outside the engine joins kernels() for the whole process: the tests' fault
+// kernel (tests/fault_kernel.cpp), which no build of `parlab` has. Call it at start-up, before
+// anything looks kernels up (it may move the list).
+void add_kernel(kernel_entry entry);
 
 }  // namespace parlab
