@@ -115,6 +115,11 @@ std::string describe_overdue(std::string_view who, std::string_view which, doubl
 }
 
 bool bind_child_to_parent(pid_t parent) {
+  // A parent that takes signals on a thread of its own blocks them everywhere else (the CLI:
+  // runners/signals.hpp); a worker takes them as any process does, so that Ctrl-C reaches it.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   return getppid() == parent;  // the parent may have died before prctl took effect
 }

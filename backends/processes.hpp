@@ -59,8 +59,9 @@ std::optional<children::time_point> run_deadline(double deadline_s);
 // the workers ("worker 1", "workers 1, 3").
 std::string describe_overdue(std::string_view who, std::string_view which, double deadline_s);
 
-// First thing in a child: die with the parent (a parent killed by a timeout or a signal must
-// not leave workers running). Returns false if the parent is already gone.
+// First thing in a child: take every signal (none blocked), and die with the parent (a parent
+// killed by a timeout or a signal must not leave workers running). Returns false if the parent
+// is already gone.
 bool bind_child_to_parent(pid_t parent);
 
 // "fork worker 2 was killed by signal SIGSEGV (Segmentation fault)" and the like.

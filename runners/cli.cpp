@@ -688,7 +688,8 @@ int cli_main(int argc, char** argv) {
       "  parlab lab all --quick\n"
       "  parlab compare base.json new.json\n"
       "Exit codes: 0 ok; 1 a run failed, did not verify, hit a time limit or the plot failed; 2 "
-      "bad usage or input. Details: docs/RUNNER.md");
+      "bad usage or input; 128+N stopped by signal N (what finished is written). Details: "
+      "docs/RUNNER.md");
   app.add_subcommand("list", "kernels and backends in this build");
   auto* info =
       app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
@@ -714,7 +715,7 @@ int cli_main(int argc, char** argv) {
       "The seq baseline runs first, once; speedup = seq median / median, efficiency = speedup /\n"
       "threads. With 3+ thread counts each backend gets Amdahl (Gustafson with --weak) and USL\n"
       "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit a time limit or the plot\n"
-      "failed; 2 bad usage or input.");
+      "failed; 2 bad usage or input; 128+N stopped by signal N (SIGINT 130, SIGTERM 143).");
   add_measure_options(sweep, sweep_raw, true);
   lab::lab_args lab_raw;
   lab::add_lab_subcommand(app, lab_raw);

@@ -19,8 +19,8 @@ class composite_reporter final : public reporter {
   void end(const std::vector<backend_fit>& fits) override {
     each_then_rethrow([&](reporter& s) { s.end(fits); });
   }
-  void abandon(const std::vector<backend_fit>& fits, const std::string& reason) override {
-    each_then_rethrow([&](reporter& s) { s.abandon(fits, reason); });
+  void abandon(const std::vector<backend_fit>& fits, const stop_reason& why) override {
+    each_then_rethrow([&](reporter& s) { s.abandon(fits, why); });
   }
 
  private:

@@ -20,12 +20,12 @@ std::string csv_field(const json& v) {
 
 namespace {
 
-// The record fields as columns, header first; every line is flushed as soon as its record is
-// complete, so an interrupted sweep keeps what it finished. Per-rep lists (samples, workers seen)
-// are JSON-only.
+// The record fields as columns, header first; every line is written whole as soon as its record
+// is complete, so an interrupted sweep keeps what it finished and no torn line. Per-rep lists
+// (samples, workers seen) are JSON-only.
 class csv_reporter final : public reporter {
  public:
-  explicit csv_reporter(std::FILE* out) : out_(out) {}
+  explicit csv_reporter(std::unique_ptr<output_file> out) : out_(std::move(out)) {}
   void begin(const json&, const json&) override {}
   void add(const record& r) override {
     json j = to_json(r);
@@ -36,22 +36,22 @@ class csv_reporter final : public reporter {
       keys.push_back(key);
       fields.push_back(csv_field(value));
     }
-    if (!header_written_) fmt::print(out_, "{}\n", fmt::join(keys, ","));
+    std::string lines = header_written_ ? "" : fmt::format("{}\n", fmt::join(keys, ","));
     header_written_ = true;
-    fmt::print(out_, "{}\n", fmt::join(fields, ","));
-    std::fflush(out_);
+    lines += fmt::format("{}\n", fmt::join(fields, ","));
+    out_->append(lines);
   }
-  void end(const std::vector<backend_fit>&) override { std::fflush(out_); }
+  void end(const std::vector<backend_fit>&) override { out_->commit(); }
 
  private:
-  std::FILE* out_;
+  std::unique_ptr<output_file> out_;
   bool header_written_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<reporter> make_csv_reporter(std::FILE* out) {
-  return std::make_unique<csv_reporter>(out);
+std::unique_ptr<reporter> make_csv_reporter(std::unique_ptr<output_file> out) {
+  return std::make_unique<csv_reporter>(std::move(out));
 }
 
 }  // namespace parlab::runner

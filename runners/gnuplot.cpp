@@ -13,6 +13,7 @@
 
 #include "parlab/error.hpp"
 #include "runners/reporter.hpp"
+#include "runners/signals.hpp"
 #include "runners/units.hpp"
 
 extern char** environ;
@@ -113,8 +114,12 @@ void run(const std::string& path, const fs::path& dir) {
                                    0600);
   std::string name = "gnuplot";
   char* argv[] = {name.data(), const_cast<char*>(script.c_str()), nullptr};
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  unblock_stop_signals_in(attributes);
   pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, "gnuplot", &io, nullptr, argv, environ);
+  const int spawned = posix_spawnp(&pid, "gnuplot", &io, &attributes, argv, environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&io);
   if (spawned != 0) {
     std::error_code ignored;

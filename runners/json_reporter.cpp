@@ -114,7 +114,7 @@ namespace {
 // One object, written at the end: {machine, config, records, fits}.
 class json_reporter final : public reporter {
  public:
-  explicit json_reporter(std::FILE* out) : out_(out) {}
+  explicit json_reporter(std::unique_ptr<output_file> out) : out_(std::move(out)) {}
   void begin(const json& machine, const json& config) override {
     doc_ = {{"schema", result_schema},
             {"machine", machine},
@@ -125,24 +125,29 @@ class json_reporter final : public reporter {
   void add(const record& r) override { doc_["records"].push_back(to_json(r)); }
   void end(const std::vector<backend_fit>& fits) override {
     for (const backend_fit& f : fits) doc_["fits"].push_back(to_json(f));
-    fmt::print(out_, "{}\n", doc_.dump(2));
-    std::fflush(out_);
+    out_->append(doc_.dump(2) + "\n");
+    out_->commit();
   }
-  // A script must tell a cut-short document from a complete one.
-  void abandon(const std::vector<backend_fit>& fits, const std::string& reason) override {
-    doc_["abandoned"] = reason;
+  // A script must tell a cut-short document from a complete one: every one cut short says why
+  // in "abandoned"; one cut short by a signal also has "interrupted" and the signal's name.
+  void abandon(const std::vector<backend_fit>& fits, const stop_reason& why) override {
+    doc_["abandoned"] = why.reason;
+    if (!why.signal.empty()) {
+      doc_["interrupted"] = true;
+      doc_["interrupted_by"] = why.signal;
+    }
     end(fits);
   }
 
  private:
-  std::FILE* out_;
+  std::unique_ptr<output_file> out_;
   json doc_;
 };
 
 }  // namespace
 
-std::unique_ptr<reporter> make_json_reporter(std::FILE* out) {
-  return std::make_unique<json_reporter>(out);
+std::unique_ptr<reporter> make_json_reporter(std::unique_ptr<output_file> out) {
+  return std::make_unique<json_reporter>(std::move(out));
 }
 
 }  // namespace parlab::runner

@@ -56,8 +56,8 @@ class plot_reporter final : public reporter {
     gnuplot::run(path_, dir);
   }
 
-  // Starting gnuplot after --timeout gave up would overrun the limit the user set.
-  void abandon(const std::vector<backend_fit>&, const std::string&) override {}
+  // Starting gnuplot after --timeout or a signal gave up would overrun what the user asked.
+  void abandon(const std::vector<backend_fit>&, const stop_reason&) override {}
 
  private:
   void write_data(const fs::path& dir) const {

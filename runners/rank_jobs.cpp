@@ -15,6 +15,7 @@
 #include "parlab/error.hpp"
 #include "runners/machine.hpp"
 #include "runners/options.hpp"
+#include "runners/signals.hpp"
 
 extern char** environ;
 
@@ -171,6 +172,7 @@ job_outcome run_rank_job(const rank_job& job, const std::string& result_path) {
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
+  unblock_stop_signals_in(attr);
   pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);

@@ -7,12 +7,19 @@
 #include <vector>
 
 #include "runners/fit.hpp"
+#include "runners/output_file.hpp"
 #include "runners/record.hpp"
 
 namespace parlab::runner {
 
 // Ordered, so that CSV columns and JSON keys come in the documented order.
 using json = nlohmann::ordered_json;
+
+// Why a command ended before its last record (runners/abandon.hpp).
+struct stop_reason {
+  std::string reason;  // one line: "--timeout 5s reached during fork t=1", "SIGTERM during ..."
+  std::string signal;  // "SIGTERM"; "" when it was --timeout
+};
 
 class reporter {
  public:
@@ -22,9 +29,9 @@ class reporter {
   // Called as soon as a record is complete (CSV writes and flushes it at once).
   virtual void add(const record& r) = 0;
   virtual void end(const std::vector<backend_fit>& fits) = 0;
-  // --timeout gave up with records still to come: write what was finished. A sink that would
-  // start new work (the plot runs gnuplot) writes nothing.
-  virtual void abandon(const std::vector<backend_fit>& fits, const std::string& /*reason*/) {
+  // --timeout or a signal gave up with records still to come: write what was finished. A sink
+  // that would start new work (the plot runs gnuplot) writes nothing.
+  virtual void abandon(const std::vector<backend_fit>& fits, const stop_reason& /*why*/) {
     end(fits);
   }
 };
@@ -34,8 +41,9 @@ std::string_view to_string(output_format f);  // "table", "csv", "json"
 
 // out is stdout or a file opened by the caller; colour only when out is a terminal.
 std::unique_ptr<reporter> make_table_reporter(std::FILE* out, bool colour);
-std::unique_ptr<reporter> make_csv_reporter(std::FILE* out);
-std::unique_ptr<reporter> make_json_reporter(std::FILE* out);
+// Each writes its output whole, and commits it at end() or abandon() (runners/output_file.hpp).
+std::unique_ptr<reporter> make_csv_reporter(std::unique_ptr<output_file> out);
+std::unique_ptr<reporter> make_json_reporter(std::unique_ptr<output_file> out);
 // Collects the records and, at end(), has gnuplot draw speedup and efficiency against threads
 // per backend into path (.svg or .png). end() throws run_error when gnuplot is missing or fails.
 std::unique_ptr<reporter> make_plot_reporter(std::string path);

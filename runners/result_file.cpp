@@ -114,7 +114,8 @@ result_document parse_result_document(const json& doc, const std::string& source
   if (!doc["records"].is_array()) fail("\"records\" is not a list");
   out.machine = doc["machine"];
   out.config = doc["config"];
-  for (const char* key : {"abandoned", "interrupted_by"})
+  // "abandoned" says why in words; a document of an older parlab may have only the signal.
+  for (const char* key : {"interrupted_by", "abandoned"})
     if (doc.contains(key) && doc[key].is_string()) out.cut_short = doc[key].get<std::string>();
   try {
     for (const json& r : doc["records"]) out.records.push_back(record_from_json(r));

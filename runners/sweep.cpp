@@ -16,11 +16,14 @@
 
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
+#include "runners/abandon.hpp"
 #include "runners/machine.hpp"
 #include "runners/measure.hpp"
 #include "runners/options.hpp"
+#include "runners/output_file.hpp"
 #include "runners/progress.hpp"
 #include "runners/rank_jobs.hpp"
+#include "runners/signals.hpp"
 #include "runners/watchdog.hpp"
 
 namespace parlab::runner {
@@ -113,6 +116,7 @@ std::string weak_parameter(const kernel& k) {
       fmt::format("--weak: kernel {} has no size or count parameter to grow", k.name()));
 }
 
+// The table's --output: opened before any work, since its header is written at once.
 class output_files {
  public:
   output_files() = default;
@@ -142,24 +146,36 @@ bool reports(const sweep_options& o) {
                      [](const std::string& b) { return find_backend(b)->reports(); });
 }
 
-// The chosen format to --output (or stdout), plus --csv, --json and --plot, all fed alike.
+// The chosen format to --output (or stdout), plus --csv, --json and --plot, all fed alike. No
+// file is created or truncated before there is something to write into it: --csv is created at
+// the first record, a CSV or JSON --output and --json are written beside and renamed into place.
 std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files) {
   std::vector<std::unique_ptr<reporter>> sinks;
   if (!reports(o)) return make_composite_reporter(std::move(sinks));  // another rank writes
-  std::FILE* out = o.output.empty() ? stdout : files.open("--output", o.output);
+  const auto report_file = [&o] {
+    return o.output.empty()
+               ? std::make_unique<output_file>(stdout)
+               : std::make_unique<output_file>("--output", o.output, output_file::kind::replaced);
+  };
   switch (o.format) {
     case output_format::csv:
-      sinks.push_back(make_csv_reporter(out));
+      sinks.push_back(make_csv_reporter(report_file()));
       break;
     case output_format::json_doc:
-      sinks.push_back(make_json_reporter(out));
+      sinks.push_back(make_json_reporter(report_file()));
       break;
-    case output_format::table:
+    case output_format::table: {
+      std::FILE* out = o.output.empty() ? stdout : files.open("--output", o.output);
       sinks.push_back(make_table_reporter(out, out == stdout && isatty(STDOUT_FILENO) != 0));
       break;
+    }
   }
-  if (!o.csv_file.empty()) sinks.push_back(make_csv_reporter(files.open("--csv", o.csv_file)));
-  if (!o.json_file.empty()) sinks.push_back(make_json_reporter(files.open("--json", o.json_file)));
+  if (!o.csv_file.empty())
+    sinks.push_back(make_csv_reporter(
+        std::make_unique<output_file>("--csv", o.csv_file, output_file::kind::streamed)));
+  if (!o.json_file.empty())
+    sinks.push_back(make_json_reporter(
+        std::make_unique<output_file>("--json", o.json_file, output_file::kind::replaced)));
   if (!o.plot.empty()) sinks.push_back(make_plot_reporter(o.plot));
   return make_composite_reporter(std::move(sinks));
 }
@@ -198,9 +214,16 @@ class sweep_runner {
       m_.second_stage = find_backend(o.cpu_on);
       m_.second_stage_workers = o.cpu_workers;
     }
+    for (const step& s : steps_) points_ += s.ranks > 0 ? o.backends.size() * o.threads.size() : 1;
   }
+  // A signal that comes from here on finds nothing of this sweep to write.
+  ~sweep_runner() { signals_.handle_with({}); }
+  sweep_runner(const sweep_runner&) = delete;
+  sweep_runner& operator=(const sweep_runner&) = delete;
 
   int run() {
+    signals_.handle_with([this](int signal) { on_signal(signal); });
+    if (!o_.ranks.empty()) adopt_orphans();  // a rank outlives a killed mpirun
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] {
         on_timeout(fmt::format("--timeout {} reached", o_.timeout_text));
@@ -393,11 +416,16 @@ class sweep_runner {
       const auto [base, added] = own_baseline_.try_emplace(r.backend, r.median_s, r.threads);
       relate_to_baseline(r, base->second.first, how, base->second.second);
     }
+    // A run whose workers a Ctrl-C reached too (fork children share the terminal's process
+    // group) fails at the same moment: the command is ending, and that failure is not the run's.
+    if (!r.verified && stopping()) wait_for_abandon();
     failed_ = failed_ || !r.verified;
     const std::lock_guard lock(report_mutex_);
     rep_->add(r);
     records_.push_back(std::move(r));
   }
+
+  static bool stopping() { return abandon_claimed() || stop_signal_pending(); }
 
   int finish() {
     progress_.stop();
@@ -408,11 +436,13 @@ class sweep_runner {
       try {
         rep_->end(o_.command == "sweep" ? fit_backends(records_, o_.weak)
                                         : std::vector<backend_fit>{});
-      } catch (const run_error& e) {  // the plot: the other sinks are written
+      } catch (const run_error& e) {         // the plot: the other sinks are written
+        if (stopping()) wait_for_abandon();  // gnuplot, too, got the Ctrl-C
         fmt::print(stderr, "parlab: FAILED: {}\n", e.what());
         code = 1;
       }
       report_failures();
+      reported_ = true;
     }
     return code;
   }
@@ -436,33 +466,71 @@ class sweep_runner {
     doing_ = std::move(what);
   }
 
-  // On the watchdog's thread, while the main thread may be inside a run. Holding report_mutex_
-  // keeps the abandoned run's record out: it did not finish. The main thread holds the mutex
-  // itself only briefly, or for the final report, which is then its to finish.
-  // `what` reached: --timeout, or --run-timeout on a run that could not be stopped (`why`).
+  [[nodiscard]] std::string doing_now() {
+    const std::lock_guard lock(doing_mutex_);
+    return doing_;
+  }
+
+  // On the watchdog's thread. `what` reached: --timeout, or --run-timeout on a run that could
+  // not be stopped (`why`).
   void on_timeout(const std::string& what, std::string_view why = "") {
+    const std::string reason = fmt::format("{} during {}", what, doing_now());
+    fmt::print(stderr, "parlab: {}{}\n", reason, why);
+    write_what_finished({reason, ""});
+  }
+
+  // On a thread of its own, started by the signal listener; ends the process with 128 + signal.
+  void on_signal(int signal) {
+    const std::string name = signal_name(signal);
+    abandon_command(128 + signal, [&] {
+      const std::string doing = doing_now();
+      const bool written = write_what_finished({fmt::format("{} during {}", name, doing), name});
+      // A rank's job is reported by the sweep that launched it, and the other ranks by rank 0.
+      if (o_.rank_job || !reports(o_)) return;
+      fmt::print(stderr, "parlab: {}: stopped during {} after {} of {} points; {}\n", name, doing,
+                 records_.size(), points_, where_finished(written));
+    });
+  }
+
+  // What the one line on stderr says of the results.
+  [[nodiscard]] std::string where_finished(bool written) const {
+    std::vector<std::string> files;
+    for (const std::string* f : {&o_.output, &o_.csv_file, &o_.json_file})
+      if (!f->empty()) files.push_back(*f);
+    const std::string where =
+        files.empty() ? "on stdout" : "in " + fmt::format("{}", fmt::join(files, ", "));
+    if (reported_) return "the report was complete, " + where;
+    if (records_.empty()) return "nothing finished, nothing written";
+    if (!written) return "the report was being written (" + where + "): what it wrote stays";
+    return "finished rows " + where + " (interrupted)";
+  }
+
+  // While the main thread may be inside a run. Holding report_mutex_ keeps the abandoned run's
+  // record out: it did not finish. The main thread holds the mutex itself only briefly, or for
+  // the final report, which is then its to finish. Nothing finished: nothing is written, so that
+  // an earlier result of that name survives. Returns whether what finished was written.
+  bool write_what_finished(const stop_reason& why) {
     std::unique_lock lock(report_mutex_, std::chrono::seconds(1));
     progress_.stop();
-    std::string reason;
-    {
-      const std::lock_guard doing_lock(doing_mutex_);
-      reason = fmt::format("{} during {}", what, doing_);
-    }
-    fmt::print(stderr, "parlab: {}{}\n", reason, why);
     kill_child_processes();  // the abandoned run's workers stop now, not at exit
-    if (!lock.owns_lock()) return;
+    if (!lock.owns_lock() || reported_ || records_.empty()) return false;
+    bool written = true;
     try {
       rep_->abandon(
           o_.command == "sweep" ? fit_backends(records_, o_.weak) : std::vector<backend_fit>{},
-          reason);
+          why);
     } catch (const std::exception& e) {
       fmt::print(stderr, "parlab: writing what finished failed too: {}\n", e.what());
+      written = false;
     }
     // Never unlocked: the main thread must neither report nor start another run before the
-    // watchdog ends the process.
+    // process ends.
     lock.release();
+    return written;
   }
 
+  // First: it blocks the signals before any thread (the progress bar's ticker) starts.
+  stop_signals signals_;
   const sweep_options& o_;
   kernel& k_;
   std::string weak_param_;
@@ -480,8 +548,10 @@ class sweep_runner {
   double seq_median_ = 0;
   std::map<std::string, std::pair<double, unsigned>> own_baseline_;  // backend: median, threads
   bool failed_ = false;
-  std::timed_mutex report_mutex_;  // rep_ and records_, written by the watchdog on --timeout
+  std::size_t points_ = 0;         // the records a complete sweep has
+  std::timed_mutex report_mutex_;  // rep_, records_ and reported_, written when abandoned
   std::vector<record> records_;
+  bool reported_ = false;  // the final report is written
   std::mutex doing_mutex_;
   std::string doing_ = "start-up";
   // Last, so that they are disarmed first: their callbacks use every member above.

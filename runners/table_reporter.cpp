@@ -104,9 +104,9 @@ class table_reporter final : public reporter {
     std::fflush(out_);
   }
 
-  void abandon(const std::vector<backend_fit>& fits, const std::string& reason) override {
+  void abandon(const std::vector<backend_fit>& fits, const stop_reason& why) override {
     end(fits);
-    fmt::print(out_, "abandoned: {}; the rows above are all that finished\n", reason);
+    fmt::print(out_, "abandoned: {}; the rows above are all that finished\n", why.reason);
     std::fflush(out_);
   }
 

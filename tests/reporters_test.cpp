@@ -156,7 +156,7 @@ const json config = {
 
 TEST(csv_reporter, header_is_the_documented_fields_then_one_line_per_record) {
   scratch_file f("out.csv");
-  auto rep = make_csv_reporter(f.open());
+  auto rep = make_csv_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   rep->add(sample("seq", 1, 1));
   rep->add(sample("omp", 2, 1.8));
@@ -170,7 +170,7 @@ TEST(csv_reporter, header_is_the_documented_fields_then_one_line_per_record) {
 
 TEST(csv_reporter, each_record_is_flushed_as_it_completes) {
   scratch_file f("out.csv");
-  auto rep = make_csv_reporter(f.open());
+  auto rep = make_csv_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   rep->add(sample("seq", 1, 1));
   EXPECT_EQ(lines(f.text()).size(), 2U);  // before end(): an interrupted sweep keeps it
@@ -180,7 +180,7 @@ TEST(csv_reporter, each_record_is_flushed_as_it_completes) {
 
 TEST(csv_reporter, quotes_a_field_with_a_comma_or_a_quote) {
   scratch_file f("out.csv");
-  auto rep = make_csv_reporter(f.open());
+  auto rep = make_csv_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   record r = sample("omp", 2, 0);
   r.verified = false;
@@ -193,7 +193,7 @@ TEST(csv_reporter, quotes_a_field_with_a_comma_or_a_quote) {
 
 TEST(json_reporter, one_object_with_machine_config_records_and_fits) {
   scratch_file f("out.json");
-  auto rep = make_json_reporter(f.open());
+  auto rep = make_json_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   rep->add(sample("seq", 1, 1));
   rep->add(sample("omp", 2, 1.8));
@@ -231,13 +231,27 @@ TEST(json_reporter, one_object_with_machine_config_records_and_fits) {
 
 TEST(json_reporter, an_abandoned_document_says_why_and_keeps_what_finished) {
   scratch_file f("out.json");
-  auto rep = make_json_reporter(f.open());
+  auto rep = make_json_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   rep->add(sample("seq", 1, 1));
-  rep->abandon({}, "--timeout 1s reached during omp t=2");
+  rep->abandon({}, {"--timeout 1s reached during omp t=2", ""});
   const json doc = json::parse(f.text());
   EXPECT_EQ(doc["abandoned"], "--timeout 1s reached during omp t=2");
+  EXPECT_FALSE(doc.contains("interrupted"));
   EXPECT_EQ(doc["records"].size(), 1U);
+}
+
+TEST(json_reporter, a_document_cut_short_by_a_signal_names_it_and_reads_back_as_cut_short) {
+  scratch_file f("out.json");
+  auto rep = make_json_reporter(std::make_unique<output_file>(f.open()));
+  rep->begin(machine, config);
+  rep->add(sample("seq", 1, 1));
+  rep->abandon({}, {"SIGTERM during omp t=2", "SIGTERM"});
+  const json doc = json::parse(f.text());
+  EXPECT_EQ(doc["interrupted"], true);
+  EXPECT_EQ(doc["interrupted_by"], "SIGTERM");
+  EXPECT_EQ(doc["abandoned"], "SIGTERM during omp t=2");
+  EXPECT_EQ(parse_result_document(doc, "out.json").cut_short, "SIGTERM during omp t=2");
 }
 
 TEST(table_reporter, header_names_the_machine_and_a_legend_explains_the_flags) {
@@ -351,7 +365,7 @@ TEST(plot_reporter, an_abandoned_sweep_starts_no_gnuplot) {
   auto rep = make_plot_reporter(f.path());
   rep->begin(machine, config);
   rep->add(sample("omp", 2, 1.8));
-  rep->abandon({}, "--timeout");
+  rep->abandon({}, {"--timeout", ""});
   EXPECT_FALSE(fs::exists(f.path()));
 }
 
@@ -396,7 +410,7 @@ TEST(table_reporter, an_undefined_r2_or_peak_is_n_a_and_a_poor_fit_hides_its_par
 
 TEST(json_reporter, undefined_fit_figures_are_null_and_a_poor_fit_is_marked) {
   scratch_file f("fit.json");
-  auto rep = make_json_reporter(f.open());
+  auto rep = make_json_reporter(std::make_unique<output_file>(f.open()));
   rep->begin(machine, config);
   backend_fit fit;
   fit.backend = "omp";
