@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "parlab/error.hpp"
 #include "runners/lab/lab.hpp"
 #include "runners/machine.hpp"
+#include "runners/output_file.hpp"
 
 namespace parlab::runner::lab {
 namespace {
@@ -75,16 +77,6 @@ json lesson_json(const lesson& l, const outcome& o) {
           {"reason", o.verdict.reason}, {"records", std::move(records)}};
 }
 
-using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
-file_ptr open_json(const std::string& path) {
-  if (path.empty()) return {nullptr, std::fclose};
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr)
-    throw usage_error(fmt::format("--json '{}': cannot write: {}", path, std::strerror(errno)));
-  return {f, std::fclose};
-}
-
 }  // namespace
 
 void add_lab_subcommand(CLI::App& app, lab_args& args) {
@@ -107,7 +99,11 @@ int lab_command(const lab_args& args) {
     throw usage_error(fmt::format("--format '{}': expected table|json", args.format));
   if (args.which == "list") return list_lessons();
   const std::vector<const lesson*> selected = chosen(args.which);
-  const file_ptr json_out = open_json(args.json_file);
+  // Checked now, written at the end beside its target and renamed into place: an earlier file of
+  // that name survives a lesson that fails or a Ctrl-C.
+  std::optional<output_file> json_out;
+  if (!args.json_file.empty())
+    json_out.emplace("--json", args.json_file, output_file::kind::replaced);
   const bool table = args.format == "table";
   context ctx(args.quick);
   json results = json::array();
@@ -130,7 +126,10 @@ int lab_command(const lab_args& args) {
                     {"machine", std::move(machine)},
                     {"lessons", std::move(results)}};
   if (!table) fmt::print("{}\n", doc.dump(2));
-  if (json_out) fmt::print(json_out.get(), "{}\n", doc.dump(2));
+  if (json_out) {
+    json_out->append(doc.dump(2) + "\n");
+    json_out->commit();
+  }
   return code;
 }
 
