@@ -22,6 +22,10 @@ supp="$PWD/scripts/sanitizers"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# The install test builds a program against the installed, instrumented libparlab: CMake reads
+# these at its first configure, so that program is instrumented too (ASan's runtime must load
+# first: a library cannot bring it into a program built without it).
+export CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 cd "$build"
 ctest --output-on-failure -j "$jobs" -LE 'rlimit_as|timing|mpi' ${CTEST_ARGS:-}
 # Open MPI has no frame pointers: only the slow unwinder reaches the frames lsan.supp names.
