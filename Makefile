@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: all build deps configure test bench sweep install format format-check clean
+.PHONY: all build deps configure test bench sweep install format format-check clean asan tsan fuzz
 
 all: build
 
@@ -41,6 +41,17 @@ sweep: deps build
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# Sanitizer passes, each in a build tree of its own (scripts/sanitizers/, docs/RELIABILITY.md).
+asan: deps
+	@bash scripts/sanitizers/asan.sh
+
+tsan: deps
+	@bash scripts/sanitizers/tsan.sh
+
+FUZZ_TIME ?= 60
+fuzz: deps
+	@FUZZ_TIME=$(FUZZ_TIME) bash scripts/sanitizers/fuzz.sh
+
 format:
 	@bash scripts/format.sh
 
@@ -48,4 +59,4 @@ format-check:
 	@bash scripts/format.sh --check
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -79,7 +79,7 @@ class io_kernel final : public waits_kernel<waits_done> {
   }
 
   waiting<waits_done> item(std::size_t j, timespec start) const override {
-    co_await until(after(start, waits_ns_[j]));  // the engine's wait: a GIL is released meanwhile
+    co_await until{after(start, waits_ns_[j])};  // the engine's wait: a GIL is released meanwhile
     co_return waits_done{1, wait_id(owned_.begin + j, waits_ns_[j])};
   }
   waits_done combine(const waits_done& a, const waits_done& b) const override {

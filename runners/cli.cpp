@@ -258,7 +258,9 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
 param_values parse_params(const raw_options& raw, const kernel& k) {
   param_values values;
   const std::vector<param_spec> specs = k.params();
-  for (const auto& [name, text] : raw.params) {
+  for (const auto& given : raw.params) {
+    const std::string& name = given.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& text = given.second;
     if (text.empty()) continue;
     const auto spec = std::find_if(specs.begin(), specs.end(),
                                    [&](const param_spec& s) { return s.name == name; });
@@ -671,11 +673,26 @@ std::string parse_error_line(const std::string& what, int argc, char** argv) {
 
 }  // namespace
 
-int cli_main(int argc, char** argv) {
+namespace {
+
+// The command line as CLI11 reads it: the app and the raw values its options write into, which
+// outlive the parse (the options hold references to them).
+struct command_line {
+  CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};
+  bool info_json = false, info_no_probe = false;
+  raw_options run_raw, sweep_raw;
+  lab::lab_args lab_raw;
+  compare_args compare_raw;
+
+  command_line();
+  command_line(const command_line&) = delete;
+  command_line& operator=(const command_line&) = delete;
+};
+
+command_line::command_line() {
 #ifdef PARLAB_HAVE_MPI
   add_backend_family(mpi_family());  // MPI itself starts only when an mpi backend runs
 #endif
-  CLI::App app{"parlab: measure how one kernel scales across cores on interchangeable backends"};
   app.require_subcommand(1);
   // A switch takes no value: CLI11 would read `--weak=no` as off and `--shared=2` as on.
   app.option_defaults()->disable_flag_override();
@@ -693,10 +710,8 @@ int cli_main(int argc, char** argv) {
   app.add_subcommand("list", "kernels and backends in this build");
   auto* info =
       app.add_subcommand("info", "machine and runtime facts: cores, caches, affinity, versions");
-  bool info_json = false, info_no_probe = false;
   info->add_flag("--json", info_json, "as one JSON object");
   info->add_flag("--no-probe", info_no_probe, "skip the read-bandwidth probe (~1 s)");
-  raw_options run_raw, sweep_raw;
   auto* run = app.add_subcommand("run", "measure one kernel on one backend");
   run->footer(
       "Examples:\n  parlab run -k sum -b omp -t 2 --size 1e8\n  parlab run -k io -b threads -t 4 "
@@ -717,26 +732,60 @@ int cli_main(int argc, char** argv) {
       "fits. Exit codes: 0 ok; 1 a run failed, did not verify, hit a time limit or the plot\n"
       "failed; 2 bad usage or input; 128+N stopped by signal N (SIGINT 130, SIGTERM 143).");
   add_measure_options(sweep, sweep_raw, true);
-  lab::lab_args lab_raw;
   lab::add_lab_subcommand(app, lab_raw);
-  compare_args compare_raw;
   add_compare_subcommand(app, compare_raw);
+}
 
+// What the command line asks for once parsed and validated: an exit code to return now (help was
+// printed, or CLI11 refused the syntax), else the subcommand, and for run and sweep what to run.
+struct validated {
+  std::optional<int> exit_code;
+  std::string command;
+  std::optional<sweep_options> measure;
+};
+
+// Everything the CLI checks before it starts any work. Throws usage_error on bad input.
+validated parse_and_validate(command_line& cl, int argc, char** argv) {
   try {
-    app.parse(argc, argv);
+    cl.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
+    if (e.get_exit_code() == 0) return {cl.app.exit(e), {}, {}};
     fmt::print(stderr, "parlab: {}\n", parse_error_line(e.what(), argc, argv));
+    return {2, {}, {}};
+  }
+  refuse_empty_values(cl.app);
+  validated v;
+  for (const char* name : {"list", "info", "lab", "compare", "run", "sweep"})
+    if (cl.app.got_subcommand(name)) v.command = name;
+  if (v.command == "lab") lab::check_lab_args(cl.lab_raw);
+  if (v.command == "compare") check_compare_args(cl.compare_raw);
+  if (v.command == "run") v.measure = resolve(cl.run_raw, "run");
+  if (v.command == "sweep") v.measure = resolve(cl.sweep_raw, "sweep");
+  return v;
+}
+
+}  // namespace
+
+int validate_only(int argc, char** argv) {
+  command_line cl;
+  try {
+    return parse_and_validate(cl, argc, argv).exit_code.value_or(0);
+  } catch (const usage_error& e) {
+    fmt::print(stderr, "parlab: {}\n", e.what());
     return 2;
   }
+}
+
+int cli_main(int argc, char** argv) {
+  command_line cl;
   try {
-    refuse_empty_values(app);
-    if (app.got_subcommand("list")) return list_command();
-    if (app.got_subcommand("info")) return info_command(info_json, !info_no_probe);
-    if (app.got_subcommand("lab")) return lab::lab_command(lab_raw);
-    if (app.got_subcommand("compare")) return compare_command(compare_raw);
-    const bool is_sweep = app.got_subcommand("sweep");
-    return run_sweep(resolve(is_sweep ? sweep_raw : run_raw, is_sweep ? "sweep" : "run"));
+    validated v = parse_and_validate(cl, argc, argv);
+    if (v.exit_code) return *v.exit_code;
+    if (v.command == "list") return list_command();
+    if (v.command == "info") return info_command(cl.info_json, !cl.info_no_probe);
+    if (v.command == "lab") return lab::lab_command(cl.lab_raw);
+    if (v.command == "compare") return compare_command(cl.compare_raw);
+    return run_sweep(*v.measure);
   } catch (const usage_error& e) {
     fmt::print(stderr, "parlab: {}\n", e.what());
     return 2;

@@ -94,9 +94,14 @@ result_document read_side(std::string_view side, const std::string& path) {
 
 }  // namespace
 
-int compare_command(const compare_args& args) {
-  const compare_options options = parse_options(args);
+void check_compare_args(const compare_args& args) {
+  parse_options(args);
   check_outputs(args);
+}
+
+int compare_command(const compare_args& args) {
+  check_compare_args(args);
+  const compare_options options = parse_options(args);
   const result_document base = read_side("base", args.base);
   const result_document next = read_side("new", args.next);
   const comparison c = compare_documents(base, next, args.base, args.next, options);

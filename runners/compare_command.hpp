@@ -11,6 +11,8 @@ struct compare_args {
 };
 
 void add_compare_subcommand(CLI::App& app, compare_args& args);
+// Throws usage_error on a bad flag (a missing gnuplot for --plot too); reads no file.
+void check_compare_args(const compare_args& args);
 // The exit code: 1 when a pair is slower beyond the threshold with significance or a NEW record
 // did not verify (or the plot failed), else 0. Throws usage_error, before reading anything
 // else, on a bad flag, and for a file it cannot read or two that share no measurement.

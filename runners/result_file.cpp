@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "parlab/error.hpp"
@@ -125,16 +126,21 @@ result_document parse_result_document(const json& doc, const std::string& source
   return out;
 }
 
+result_document parse_result_text(std::string_view text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw usage_error(fmt::format("'{}': not JSON: {}", source, e.what()));
+  }
+  return parse_result_document(doc, source);
+}
+
 result_document read_result_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw usage_error(fmt::format("'{}': cannot read it", path));
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw usage_error(fmt::format("'{}': not JSON: {}", path, e.what()));
-  }
-  return parse_result_document(doc, path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return parse_result_text(text, path);
 }
 
 }  // namespace parlab::runner

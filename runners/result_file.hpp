@@ -2,6 +2,7 @@
 // The one reader of parlab's JSON result documents (the JSON reporter's output): what a sweep of
 // ranks reads back from each job it launched, and what `parlab compare` reads.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runners/record.hpp"
@@ -26,6 +27,8 @@ record record_from_json(const json& j);
 // `source` names the document in errors ("base.json"). Throws usage_error when the document is
 // not a parlab result of this schema.
 result_document parse_result_document(const json& doc, const std::string& source);
+// A document's text, as read from a file (what the fuzz target feeds, tests/fuzz).
+result_document parse_result_text(std::string_view text, const std::string& source);
 result_document read_result_file(const std::string& path);
 
 }  // namespace parlab::runner

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libhwloc-dev
   gnuplot-nox python3 clang-format libasio-dev libopenmpi-dev openmpi-bin
   munge slurmctld slurmd slurm-client
+  clang libomp-dev libclang-rt-dev  # make tsan, make fuzz: TSan, libFuzzer, libomp, Archer
 )
 # Optional extras named on the command line (for example: install-deps.sh clang-format libopenmpi-dev).
 packages+=("$@")

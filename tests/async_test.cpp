@@ -88,7 +88,7 @@ class two_waits final : public parlab::waits_kernel<own_sum> {
   void prepare(const parlab::param_values&) override {}
   parlab::waiting<own_sum> item(std::size_t i, timespec start) const override {
     const timespec first = parlab::after(start, 20'000'000);
-    co_await parlab::until(first);
+    co_await parlab::until{first};
     const std::uint64_t inner = co_await second(first);
     co_return own_sum{i + 1, 1 + inner};
   }
@@ -106,7 +106,7 @@ class two_waits final : public parlab::waits_kernel<own_sum> {
 
  private:
   static parlab::waiting<std::uint64_t> second(timespec after) {
-    co_await parlab::until(parlab::after(after, 20'000'000));
+    co_await parlab::until{parlab::after(after, 20'000'000)};
     co_return 1;
   }
   static constexpr std::size_t items = 50;

@@ -61,11 +61,11 @@ class [[nodiscard]] waiting {
         promise_type& p = h.promise();
         if (p.continuation) return p.continuation;
         if (p.sink != nullptr) {  // started by an event loop: nobody else holds the frame
-          item_sink* sink = p.sink;
+          item_sink* to = p.sink;
           if (p.error)
-            sink->fail(p.error);
+            to->fail(p.error);
           else
-            sink->deliver(&p.value);
+            to->deliver(&p.value);
           h.destroy();
         }
         return std::noop_coroutine();

@@ -94,9 +94,14 @@ void add_lab_subcommand(CLI::App& app, lab_args& args) {
       "not show; 1 a measurement failed or a claim that must hold did not; 2 bad usage.");
 }
 
-int lab_command(const lab_args& args) {
+void check_lab_args(const lab_args& args) {
   if (args.format != "table" && args.format != "json")
     throw usage_error(fmt::format("--format '{}': expected table|json", args.format));
+  if (args.which != "list") chosen(args.which);
+}
+
+int lab_command(const lab_args& args) {
+  check_lab_args(args);
   if (args.which == "list") return list_lessons();
   const std::vector<const lesson*> selected = chosen(args.which);
   // Checked now, written at the end beside its target and renamed into place: an earlier file of
