@@ -142,7 +142,8 @@ TEST_P(sync_queue_handover, between_processes) {
   for (unsigned c = 0; c < consumers; ++c)
     children.push_back(fork_child([&] { return consume(run.q, run.t), 0; }));
   for (unsigned p = 0; p < producers; ++p)
-    children.push_back(fork_child([&, p] { return produce(run.q, p, producers), 0; }));
+    children.push_back(  // n, not the binding: clang 14 cannot capture a structured binding
+        fork_child([&, p, n = producers] { return produce(run.q, p, n), 0; }));
   for (const pid_t pid : children) EXPECT_TRUE(exited_with(reap_within(pid, 60s), 0));
   expect_each_once(run.t, consumers);
   EXPECT_LE(run.q.peak(), capacity);
