@@ -73,7 +73,7 @@ TEST(property, random_points_give_seqs_result) {
   const std::uint64_t seed = env_or("PARLAB_PROPERTY_SEED", std::random_device{}());
   const std::uint64_t cases = env_or("PARLAB_PROPERTY_CASES", 300);
   std::cout << "property seed: " << seed << " (replay: PARLAB_PROPERTY_SEED=" << seed
-            << " ./parlab_tests --gtest_filter='property.*')\n";
+            << " ./parlab_tests --gtest_filter='property.*')" << std::endl;
   RecordProperty("seed", std::to_string(seed));
   std::mt19937_64 rng(seed);
   const parlab::backend* seq = parlab::find_backend("seq");
@@ -81,6 +81,9 @@ TEST(property, random_points_give_seqs_result) {
 
   std::vector<const parlab::kernel_entry*> splitting;
   for (const parlab::kernel_entry& e : parlab::kernels()) {
+    // The tests' fault kernel (tests/fault_kernel.cpp) joins this binary's kernels, and its
+    // parameters ask it to crash: it is the faults tests' device, not a claim of equality.
+    if (e.name == "fault") continue;
     const auto k = e.make();
     parlab::param_values defaults;
     defaults.fill_defaults(k->params());
