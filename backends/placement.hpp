@@ -1,0 +1,32 @@
+#pragma once
+// Where workers run and where their data lives, as pure functions of a machine's shape
+// (backends/topology.hpp), so that tests hand them machines this one is not (128 cores, 4 nodes).
+#include <cstddef>
+#include <vector>
+
+#include "backends/topology.hpp"
+#include "parlab/backend.hpp"
+#include "parlab/index_range.hpp"
+
+namespace parlab::detail {
+
+// The PU (an index into shape.pus) of each of `workers` workers; empty for pin_policy::none.
+// compact: one worker per core, cores in order, before a second on any core's hardware threads.
+// spread: consecutive workers alternate packages, then the NUMA nodes of a package, each node
+// filled core-first as compact fills the machine. More workers than PUs wrap around, so the
+// oversubscription shows as shared PUs rather than as an error.
+std::vector<std::size_t> placement_plan(const machine_shape& shape, pin_policy policy,
+                                        unsigned workers);
+
+// A worker's contiguous block of the data and the NUMA node (OS index) it belongs on.
+struct data_block {
+  index_range range;
+  int node = 0;
+};
+
+// The NUMA first-touch plan of n elements: worker w's block is the one the static schedules give
+// it (static_block, backends/chunking.hpp), on the node of the PU the plan gives w.
+std::vector<data_block> first_touch_plan(const machine_shape& shape,
+                                         const std::vector<std::size_t>& plan, std::size_t n);
+
+}  // namespace parlab::detail

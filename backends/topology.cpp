@@ -1,0 +1,91 @@
+#include "backends/topology.hpp"
+
+#include "parlab/error.hpp"
+
+namespace parlab::detail {
+namespace {
+
+// A PU with no such ancestor (an XML topology without cores) is its own core, in package 0.
+int logical_ancestor(hwloc_topology_t topo, hwloc_obj_t pu, hwloc_obj_type_t type, int fallback) {
+  const hwloc_obj_t a = hwloc_get_ancestor_obj_by_type(topo, type, pu);
+  return a == nullptr ? fallback : static_cast<int>(a->logical_index);
+}
+
+std::vector<numa_node> nodes_of(hwloc_topology_t topo) {
+  std::vector<numa_node> out;
+  const int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+  for (int i = 0; i < n; ++i) {
+    const hwloc_obj_t node = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+    numa_node d{static_cast<int>(node->os_index), node->attr->numanode.local_memory, {}};
+    for (int pu = hwloc_bitmap_first(node->cpuset); pu >= 0;
+         pu = hwloc_bitmap_next(node->cpuset, pu))
+      d.pus.push_back(pu);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// hwloc 2 hangs NUMA nodes beside the cores, not above them: a PU's node is the one whose cpuset
+// holds it.
+int node_of(const std::vector<numa_node>& nodes, int pu_os_index) {
+  for (const numa_node& n : nodes)
+    for (int p : n.pus)
+      if (p == pu_os_index) return n.os_index;
+  return 0;
+}
+
+std::vector<cache_level> caches_of(hwloc_topology_t topo) {
+  std::vector<cache_level> out;
+  for (hwloc_obj_type_t type : {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE}) {
+    const int count = hwloc_get_nbobjs_by_type(topo, type);
+    if (count <= 0) continue;
+    const hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
+    out.push_back({static_cast<int>(c->attr->cache.depth), c->attr->cache.size,
+                   c->attr->cache.linesize, count});
+  }
+  return out;
+}
+
+}  // namespace
+
+hwloc_handle load_topology(const std::string& synthetic) {
+  hwloc_topology_t t = nullptr;
+  if (hwloc_topology_init(&t) != 0) throw run_error("hwloc could not start a topology");
+  hwloc_handle owned(t);
+  if (!synthetic.empty() && hwloc_topology_set_synthetic(t, synthetic.c_str()) != 0)
+    throw run_error("hwloc refused the synthetic topology '" + synthetic + "'");
+  if (hwloc_topology_load(t) != 0) throw run_error("hwloc could not load the machine topology");
+  return owned;
+}
+
+machine_shape shape_of(hwloc_topology_t topo) {
+  machine_shape s;
+  s.nodes = nodes_of(topo);
+  s.packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+  s.cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+  s.caches = caches_of(topo);
+  s.this_system = hwloc_topology_is_thissystem(topo) != 0;
+  const int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+  for (int i = 0; i < n; ++i) {
+    const hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
+    const int os = static_cast<int>(pu->os_index);
+    s.pus.push_back({os, logical_ancestor(topo, pu, HWLOC_OBJ_CORE, i),
+                     logical_ancestor(topo, pu, HWLOC_OBJ_PACKAGE, 0), node_of(s.nodes, os)});
+  }
+  return s;
+}
+
+const machine_shape& process_shape() {
+  static const machine_shape shape = [] {
+    try {
+      return shape_of(load_topology().get());
+    } catch (const run_error& e) {
+      machine_shape unknown;
+      unknown.problem = e.what();
+      return unknown;
+    }
+  }();
+  return shape;
+}
+
+}  // namespace parlab::detail
