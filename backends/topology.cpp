@@ -1,5 +1,8 @@
 #include "backends/topology.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "parlab/error.hpp"
 
 namespace parlab::detail {
@@ -46,6 +49,21 @@ std::vector<cache_level> caches_of(hwloc_topology_t topo) {
   return out;
 }
 
+// hwloc ignores an HWLOC_SYNTHETIC or HWLOC_XMLFILE it cannot read and loads this machine instead:
+// a person who asked to see another machine would be shown this one without a word.
+void check_environment_honoured(hwloc_topology_t t) {
+  for (const char* variable : {"HWLOC_SYNTHETIC", "HWLOC_XMLFILE"}) {
+    const char* value = std::getenv(variable);
+    if (value == nullptr || *value == '\0') continue;
+    const char* backend = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t), "Backend");
+    const std::string_view loaded = backend == nullptr ? "" : backend;
+    if (loaded != "Synthetic" && loaded != "XML")
+      throw run_error(
+          std::string("hwloc could not use ") + variable + "='" + value +
+          "' (see hwloc's synthetic topology syntax, e.g. 'pack:2 numa:2 core:32 pu:2')");
+  }
+}
+
 }  // namespace
 
 hwloc_handle load_topology(const std::string& synthetic) {
@@ -55,6 +73,7 @@ hwloc_handle load_topology(const std::string& synthetic) {
   if (!synthetic.empty() && hwloc_topology_set_synthetic(t, synthetic.c_str()) != 0)
     throw run_error("hwloc refused the synthetic topology '" + synthetic + "'");
   if (hwloc_topology_load(t) != 0) throw run_error("hwloc could not load the machine topology");
+  if (synthetic.empty()) check_environment_honoured(t);
   return owned;
 }
 

@@ -20,6 +20,7 @@
 #include "runners/compare_command.hpp"
 #include "runners/gil.hpp"
 #include "runners/gnuplot.hpp"
+#include "runners/info_text.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/memory_use.hpp"
@@ -754,8 +755,7 @@ int info_command(bool as_json, bool probe) {
     fmt::print("{}\n", facts.dump(2));
     return 0;
   }
-  for (const auto& [key, value] : facts.items())
-    fmt::print("{:<22} {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
+  fmt::print("{}", info_text(facts, detail::process_shape()));
   return 0;
 }
 
