@@ -94,17 +94,33 @@ machine_shape shape_of(hwloc_topology_t topo) {
   return s;
 }
 
-const machine_shape& process_shape() {
-  static const machine_shape shape = [] {
+namespace {
+
+struct loaded_topology {
+  hwloc_handle topo;
+  machine_shape shape;
+};
+
+const loaded_topology& process_loaded() {
+  static const loaded_topology loaded = [] {
+    loaded_topology l;
     try {
-      return shape_of(load_topology().get());
+      l.topo = load_topology();
+      l.shape = shape_of(l.topo.get());
     } catch (const run_error& e) {
-      machine_shape unknown;
-      unknown.problem = e.what();
-      return unknown;
+      l.topo.reset();
+      l.shape = machine_shape{};
+      l.shape.problem = e.what();
     }
+    return l;
   }();
-  return shape;
+  return loaded;
 }
+
+}  // namespace
+
+const machine_shape& process_shape() { return process_loaded().shape; }
+
+hwloc_topology_t process_topology() { return process_loaded().topo.get(); }
 
 }  // namespace parlab::detail

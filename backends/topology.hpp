@@ -61,5 +61,8 @@ machine_shape shape_of(hwloc_topology_t topo);
 // The process's shape, loaded once (loading takes milliseconds). When hwloc failed, the shape is
 // unknown and carries load_topology's message: pinning refuses with it, `info` prints it.
 const machine_shape& process_shape();
+// The topology process_shape() was read from, for memory binding and page queries; nullptr when
+// the shape is unknown.
+hwloc_topology_t process_topology();
 
 }  // namespace parlab::detail
