@@ -154,7 +154,10 @@ TEST(first_touch, each_workers_block_is_its_static_block_on_its_node) {
 }
 
 TEST(pinning, a_topology_that_is_not_this_machine_is_refused_not_bound) {
-  // process_shape() is loaded once per process, so this runs in a child with HWLOC_SYNTHETIC set.
+  // process_shape() is loaded once per process, so this runs in a fresh child (threadsafe style
+  // re-executes the test binary: a forked one would inherit a shape loaded before) with
+  // HWLOC_SYNTHETIC set.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         ::setenv("HWLOC_SYNTHETIC", two_sockets, 1);
