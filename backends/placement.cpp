@@ -62,6 +62,10 @@ std::vector<std::size_t> placement_plan(const machine_shape& shape, pin_policy p
   return plan;
 }
 
+pin_policy default_pin(const machine_shape& shape) {
+  return shape.this_system && shape.nodes.size() > 1 ? pin_policy::compact : pin_policy::none;
+}
+
 std::vector<data_block> first_touch_plan(const machine_shape& shape,
                                          const std::vector<std::size_t>& plan, std::size_t n) {
   std::vector<data_block> out;

@@ -18,6 +18,14 @@ namespace parlab::detail {
 std::vector<std::size_t> placement_plan(const machine_shape& shape, pin_policy policy,
                                         unsigned workers);
 
+// --pin's default: compact on a machine of several NUMA nodes, none on one (or on a topology that
+// is not this machine's, which cannot be pinned to). Unpinned on several nodes, the scheduler
+// moves a worker away from the node its block was first touched on, and a memory-bound time moves
+// from rep to rep and run to run; compact is stable, and a thread sweep fills one node before the
+// next, so the curve shows where a node's bandwidth ends. On one node pinning gains nothing
+// measurable and the OS balances around other load better: none.
+pin_policy default_pin(const machine_shape& shape);
+
 // A worker's contiguous block of the data and the NUMA node (OS index) it belongs on.
 struct data_block {
   index_range range;

@@ -153,6 +153,16 @@ TEST(first_touch, each_workers_block_is_its_static_block_on_its_node) {
   EXPECT_EQ(blocks.back().node, m.nodes[3].os_index);
 }
 
+TEST(placement, the_default_pin_is_compact_on_several_nodes_and_none_on_one) {
+  machine_shape several = synthetic(two_sockets);
+  EXPECT_EQ(default_pin(several), pin_policy::none) << "a synthetic machine cannot be pinned to";
+  several.this_system = true;  // as if parlab ran on it
+  EXPECT_EQ(default_pin(several), pin_policy::compact);
+  machine_shape one = synthetic(one_socket_smt);
+  one.this_system = true;
+  EXPECT_EQ(default_pin(one), pin_policy::none);
+}
+
 TEST(pinning, a_topology_that_is_not_this_machine_is_refused_not_bound) {
   // process_shape() is loaded once per process, so this runs in a fresh child (threadsafe style
   // re-executes the test binary: a forked one would inherit a shape loaded before) with
