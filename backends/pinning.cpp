@@ -1,58 +1,11 @@
 #include "backends/pinning.hpp"
 
-#include <hwloc.h>
 #include <pthread.h>
 
-#include <climits>
-#include <memory>
-#include <mutex>
-
+#include "backends/placement.hpp"
 #include "parlab/error.hpp"
 
 namespace parlab::detail {
-namespace {
-
-struct topology_deleter {
-  void operator()(hwloc_topology_t t) const { hwloc_topology_destroy(t); }
-};
-
-// hwloc's topology of the allowed CPUs, loaded once: loading takes milliseconds.
-hwloc_topology_t topology() {
-  static std::unique_ptr<hwloc_topology, topology_deleter> topo = [] {
-    hwloc_topology_t t = nullptr;
-    if (hwloc_topology_init(&t) != 0 || hwloc_topology_load(t) != 0)
-      throw run_error("pin: hwloc could not load the machine topology");
-    return std::unique_ptr<hwloc_topology, topology_deleter>(t);
-  }();
-  return topo.get();
-}
-
-std::vector<int> compact_order() {
-  std::vector<int> out;
-  const int n = hwloc_get_nbobjs_by_type(topology(), HWLOC_OBJ_PU);
-  for (int i = 0; i < n; ++i)
-    out.push_back(static_cast<int>(hwloc_get_obj_by_type(topology(), HWLOC_OBJ_PU, i)->os_index));
-  return out;
-}
-
-// hwloc_distrib spreads `workers` sets as far apart as the tree allows (packages, then
-// NUMA nodes, caches, cores), which is what "spread" means on any machine shape.
-std::vector<int> spread_order(unsigned workers) {
-  const unsigned n_pus = static_cast<unsigned>(hwloc_get_nbobjs_by_type(topology(), HWLOC_OBJ_PU));
-  const unsigned sets = std::min(workers, n_pus);
-  std::vector<hwloc_bitmap_t> cpusets(sets);
-  hwloc_obj_t root = hwloc_get_root_obj(topology());
-  hwloc_distrib(topology(), &root, 1, cpusets.data(), sets, INT_MAX, 0);
-  std::vector<int> out;
-  for (hwloc_bitmap_t set : cpusets) {
-    hwloc_bitmap_singlify(set);
-    out.push_back(hwloc_bitmap_first(set));
-    hwloc_bitmap_free(set);
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<int> allowed_cpus() {
   cpu_set_t mask;
@@ -66,13 +19,20 @@ std::vector<int> allowed_cpus() {
 
 pinning::pinning(pin_policy policy, unsigned workers) : policy_(policy) {
   if (policy == pin_policy::none || workers == 0) return;
-  static std::mutex hwloc_mutex;  // hwloc topology queries are not thread-safe during distrib
-  std::lock_guard lock(hwloc_mutex);
-  const std::vector<int> order =
-      policy == pin_policy::compact ? compact_order() : spread_order(workers);
-  if (order.empty()) throw run_error("pin: hwloc found no CPU to pin to");
-  // More workers than CPUs: wrap around, so oversubscription stays visible as shared CPUs.
-  for (unsigned w = 0; w < workers; ++w) cpus_.push_back(order[w % order.size()]);
+  const machine_shape& shape = process_shape();
+  if (!shape.known())
+    throw run_error("pin: " +
+                    (shape.problem.empty() ? "hwloc found no CPU to pin to" : shape.problem));
+  // A synthetic or XML topology names CPUs this machine may not have: binding to them would fail
+  // or, worse, succeed on the wrong ones.
+  if (!shape.this_system)
+    throw run_error(
+        "pin: the topology hwloc loaded is not this machine's (HWLOC_SYNTHETIC or "
+        "HWLOC_XMLFILE is set): unset it to pin");
+  for (std::size_t pu : placement_plan(shape, policy, workers)) {
+    cpus_.push_back(shape.pus[pu].os_index);
+    nodes_.push_back(shape.pus[pu].node);
+  }
 }
 
 void pinning::pin_this_thread(unsigned w) const {

@@ -1,7 +1,7 @@
 #pragma once
-// Worker placement for --pin compact|spread. The CPU of each worker is chosen once per run with
-// hwloc (compact: consecutive PUs; spread: hwloc_distrib over packages, cores and PUs), then
-// applied with a plain affinity syscall, which a forked child may call too.
+// Worker placement for --pin compact|spread: the CPU of each worker is the placement plan's
+// (backends/placement.hpp) over the process's topology, chosen once per run and applied with a
+// plain affinity syscall, which a forked child may call too.
 #include <sched.h>
 
 #include <string>
@@ -20,6 +20,8 @@ class pinning {
   void pin_this_thread(unsigned w) const;
   // "compact: 0 1 2 3" - the OS index of the CPU of each worker; "" when inactive.
   [[nodiscard]] std::string describe() const;
+  // The NUMA node (OS index) of each worker's CPU; empty when inactive.
+  [[nodiscard]] const std::vector<int>& nodes() const { return nodes_; }
 
   // Saves the calling thread's affinity and puts it back at scope exit: a backend that pins the
   // caller (as worker 0) must not leave the user's thread pinned.
@@ -38,7 +40,8 @@ class pinning {
 
  private:
   pin_policy policy_;
-  std::vector<int> cpus_;  // OS index per worker
+  std::vector<int> cpus_;   // OS index per worker
+  std::vector<int> nodes_;  // the NUMA node of its CPU
 };
 
 // The CPUs this process may run on (affinity mask), in OS numbering.

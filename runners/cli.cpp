@@ -16,10 +16,12 @@
 #ifdef PARLAB_HAVE_MPI
 #include "parlab/mpi.hpp"
 #endif
+#include "backends/placement.hpp"
 #include "parlab/registry.hpp"
 #include "runners/compare_command.hpp"
 #include "runners/gil.hpp"
 #include "runners/gnuplot.hpp"
+#include "runners/info_text.hpp"
 #include "runners/lab/command.hpp"
 #include "runners/machine.hpp"
 #include "runners/memory_use.hpp"
@@ -34,8 +36,9 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
-  std::string pin = "none", format, output, csv, json, plot, switch_interval;
+  std::string format, output, csv, json, plot, switch_interval;
   std::optional<std::string> timeout, run_timeout;  // given as '' is not the same as not given
+  std::optional<std::string> pin;                   // not given: the machine decides (default_pin)
   std::string cpu_on, cpu_workers;
   std::string ranks, launcher;
   bool rank_job = false;
@@ -184,7 +187,9 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
   cmd->add_option("--grain", raw.grain, "elements per chunk; 0 = engine's choice")
       ->type_name("SIZE")
       ->group("Measurement");
-  cmd->add_option("--pin", raw.pin, "none|compact|spread (default none)")
+  cmd->add_option("--pin", raw.pin,
+                  "none|compact|spread (default compact on a machine of several NUMA nodes, none "
+                  "on one)")
       ->type_name("POLICY")
       ->group("Measurement");
   cmd->add_option("--timeout", raw.timeout,
@@ -513,8 +518,9 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.sched = parse_choice("--schedule", raw.schedule,
                          {schedule::static_, schedule::dynamic, schedule::guided});
   o.grain = checked("--grain", raw.grain, parse_size);
-  o.pin =
-      parse_choice("--pin", raw.pin, {pin_policy::none, pin_policy::compact, pin_policy::spread});
+  o.pin = raw.pin ? parse_choice("--pin", *raw.pin,
+                                 {pin_policy::none, pin_policy::compact, pin_policy::spread})
+                  : detail::default_pin(detail::process_shape());
   o.timeout_s = limit_seconds("--timeout", raw.timeout);
   o.timeout_text = raw.timeout.value_or("");
   o.run_timeout_s = limit_seconds("--run-timeout", raw.run_timeout);
@@ -804,8 +810,7 @@ int info_command(bool as_json, bool probe) {
     fmt::print("{}\n", facts.dump(2));
     return 0;
   }
-  for (const auto& [key, value] : facts.items())
-    fmt::print("{:<22} {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
+  fmt::print("{}", info_text(facts, detail::process_shape()));
   return 0;
 }
 

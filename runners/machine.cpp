@@ -1,6 +1,5 @@
 #include "runners/machine.hpp"
 
-#include <hwloc.h>
 #include <omp.h>
 #include <oneapi/tbb/version.h>
 #include <pthread.h>
@@ -12,11 +11,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <sstream>
 #include <thread>
 
 #include "backends/pinning.hpp"
+#include "backends/topology.hpp"
 #include "runners/bandwidth.hpp"
 
 extern char** environ;
@@ -79,53 +78,29 @@ json runtime_environment() {
   return env;
 }
 
-struct topology_deleter {
-  void operator()(hwloc_topology_t t) const { hwloc_topology_destroy(t); }
-};
-
-// hwloc's view of the machine, loaded once (it takes milliseconds); nullptr if hwloc failed.
-hwloc_topology_t topology() {
-  static const std::unique_ptr<hwloc_topology, topology_deleter> topo = [] {
-    hwloc_topology_t t = nullptr;
-    if (hwloc_topology_init(&t) != 0) return std::unique_ptr<hwloc_topology, topology_deleter>();
-    std::unique_ptr<hwloc_topology, topology_deleter> owned(t);
-    return hwloc_topology_load(t) == 0 ? std::move(owned) : nullptr;
-  }();
-  return topo.get();
-}
-
 json topology_facts() {
-  json t = json::object();
-  hwloc_topology_t topo = topology();
-  if (topo == nullptr) return t;
-  t["packages"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
-  t["numa_nodes"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-  t["cores"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-  t["pus"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+  const detail::machine_shape& shape = detail::process_shape();
+  if (!shape.known()) return json::object();
   json caches = json::array();
-  for (hwloc_obj_type_t type : {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE}) {
-    const int n = hwloc_get_nbobjs_by_type(topo, type);
-    if (n <= 0) continue;
-    const hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
-    caches.push_back({{"level", c->attr->cache.depth},
-                      {"size_bytes", c->attr->cache.size},
-                      {"line_bytes", c->attr->cache.linesize},
-                      {"count", n}});
-  }
-  t["caches"] = caches;
-  return t;
+  for (const detail::cache_level& c : shape.caches)
+    caches.push_back({{"level", c.level},
+                      {"size_bytes", c.size_bytes},
+                      {"line_bytes", c.line_bytes},
+                      {"count", c.count}});
+  return {{"packages", shape.packages},
+          {"numa_nodes", shape.nodes.size()},
+          {"cores", shape.cores},
+          {"pus", shape.pus.size()},
+          {"caches", caches}};
 }
 
 // The sum of every last-level cache (L3 where there is one, else L2).
 std::size_t last_level_cache_bytes() {
-  hwloc_topology_t topo = topology();
-  if (topo == nullptr) return 0;
-  for (hwloc_obj_type_t type : {HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L2CACHE}) {
-    std::size_t total = 0;
-    const int n = hwloc_get_nbobjs_by_type(topo, type);
-    for (int i = 0; i < n; ++i) total += hwloc_get_obj_by_type(topo, type, i)->attr->cache.size;
-    if (total > 0) return total;
-  }
+  const std::vector<detail::cache_level>& caches = detail::process_shape().caches;
+  for (int level : {3, 2})
+    for (const detail::cache_level& c : caches)
+      if (c.level == level && c.size_bytes > 0)
+        return c.size_bytes * static_cast<std::size_t>(c.count);
   return 0;
 }
 

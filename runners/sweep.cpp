@@ -181,7 +181,14 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files
 }
 
 // Said before the work starts, so that nobody waits through a sweep to learn it.
-void warn_about(const json& machine) {
+void warn_about(const json& machine, pin_policy pin) {
+  const unsigned nodes = machine.value("topology", json::object()).value("numa_nodes", 1U);
+  if (pin == pin_policy::none && nodes > 1)
+    fmt::print(stderr,
+               "parlab: warning: workers are not pinned on a machine of {} NUMA nodes: the "
+               "scheduler may move them away from their data, and memory-bound times move with "
+               "it (--pin compact is the default here)\n",
+               nodes);
   const std::string governor = machine.value("governor", std::string("unknown"));
   if (governor != "unknown" && governor != "performance")
     fmt::print(stderr,
@@ -242,7 +249,7 @@ class sweep_runner {
     if (steps_.empty() || steps_.front().ranks == 0)
       prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
     probe_bandwidth(machine);
-    if (!o_.rank_job) warn_about(machine);
+    if (!o_.rank_job) warn_about(machine, o_.pin);
     {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());

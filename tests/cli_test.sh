@@ -33,7 +33,13 @@ one_line_error() {  # the usage error is exactly one line on stderr
 
 check list 0 "^  fork" -- "$parlab" list
 check help 0 "Examples" -- "$parlab" run --help
-check info 0 "cpu_model" -- "$parlab" info
+check info 0 "^  CPU  " -- "$parlab" info --no-probe
+# A machine this one is not, shown through hwloc's synthetic topologies: read as a person would.
+big="pack:2 numa:2 core:32 pu:2"
+check info-synthetic-128-cores 0 "^  Cores +128 \(64 per socket\)$" -- env HWLOC_SYNTHETIC="$big" "$parlab" info --no-probe
+check info-synthetic-4-nodes 0 "^  Domain 3 +hardware threads 192-255" -- env HWLOC_SYNTHETIC="$big" "$parlab" info --no-probe
+check info-synthetic-unreadable 0 "hwloc could not use HWLOC_SYNTHETIC='pack:banana'" -- env HWLOC_SYNTHETIC="pack:banana" "$parlab" info --no-probe
+check info-synthetic-json 0 '"cores": 128' -- env HWLOC_SYNTHETIC="$big" "$parlab" info --json --no-probe
 check info-json 0 '"usable_cpus"' -- "$parlab" info --json
 # The race: every mode, choice and flag parameters, and its lesson; the emulated GIL.
 for m in unsafe mutex atomic sharded; do
