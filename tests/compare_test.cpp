@@ -100,7 +100,8 @@ TEST(compare, a_significant_change_within_the_threshold_is_no_change) {
 TEST(compare, overlapping_samples_are_not_significant) {
   const result_document base = document({point("seq", 1, {1.0, 1.3, 0.9, 1.2, 1.1})});
   const result_document next = document({point("seq", 1, {1.25, 0.95, 1.15, 1.05, 1.35})});
-  const entry& e = compare(base, next).entries[0];
+  const comparison c = compare(base, next);  // kept: e refers into it (ASan caught the temporary)
+  const entry& e = c.entries[0];
   EXPECT_GT(e.test.p_value, 0.05);
   EXPECT_EQ(e.result, change::unchanged);
 }

@@ -19,7 +19,10 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 nice -n 10 cmake --build "$build" -j "$jobs"
 supp="$PWD/scripts/sanitizers"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# handle_segv=0: the fault tests crash workers with SIGSEGV on purpose and check that the crash
+# is reported by its signal; ASan's own handler would turn it into exit 1. A real wild access
+# still ends the test by SIGSEGV, and the test names it.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0:handle_segv=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 # The install test builds a program against the installed, instrumented libparlab: CMake reads
@@ -27,6 +30,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN
 # first: a library cannot bring it into a program built without it).
 export CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 cd "$build"
-ctest --output-on-failure -j "$jobs" -LE 'rlimit_as|timing|mpi' ${CTEST_ARGS:-}
+# soak.*: ASan's quarantine keeps freed memory resident (it grew 320 MB in a minute here), so
+# the soak's resident-memory bound would measure the sanitizer; LeakSanitizer covers leaks here.
+ctest --output-on-failure -j "$jobs" -LE 'rlimit_as|timing|mpi' -E '^soak\.' ${CTEST_ARGS:-}
 # Open MPI has no frame pointers: only the slow unwinder reaches the frames lsan.supp names.
 ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" ctest --output-on-failure -L mpi ${CTEST_ARGS:-}
