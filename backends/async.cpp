@@ -218,8 +218,8 @@ run_report async::execute(const reduce_task& task, const run_options& options, v
   }            // joins every loop thread
   if (!short_of.empty()) throw run_error(short_of);
   error.rethrow_if_any();
-  slots.combine_into(result);
-  run_report report{seen.count(), pins.describe(), false};
+  run_report report = slots.report(result, pins.describe(), false);
+  report.workers_seen = seen.count();
   report.peak_waits = waits.peak();
   return report;
 }

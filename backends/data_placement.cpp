@@ -51,16 +51,22 @@ std::map<int, std::size_t> pages_per_node(const void* data, std::size_t bytes) {
   return out;
 }
 
-void migrate_to_plan(void* data, std::size_t element_bytes, const std::vector<data_block>& blocks) {
-  if (data == nullptr || blocks.empty()) return;
+void migrate_to_plan(void* data, std::size_t bytes, std::size_t n,
+                     const std::vector<data_block>& blocks) {
+  if (data == nullptr || bytes == 0 || n == 0 || blocks.empty()) return;
   hwloc_topology_t topo = memory_topology("page migration");
   const std::size_t page = page_bytes();
   const auto base = reinterpret_cast<std::uintptr_t>(data);
+  // Where index i's bytes begin; 128-bit, since i x bytes can pass 2^64 on a large machine.
+  __extension__ using wide = unsigned __int128;
+  const auto at = [&](std::size_t i) {
+    return base + static_cast<std::uintptr_t>(static_cast<wide>(i) * bytes / n);
+  };
   const bitmap node(hwloc_bitmap_alloc());
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     if (blocks[b].range.empty()) continue;
-    const std::uintptr_t begin = (base + blocks[b].range.begin * element_bytes) / page * page;
-    const std::uintptr_t last = base + blocks[b].range.end * element_bytes;
+    const std::uintptr_t begin = at(blocks[b].range.begin) / page * page;
+    const std::uintptr_t last = at(blocks[b].range.end);
     // The last block takes the data's last page, partial or not.
     const std::uintptr_t end =
         b + 1 == blocks.size() ? (last + page - 1) / page * page : last / page * page;
@@ -72,6 +78,19 @@ void migrate_to_plan(void* data, std::size_t element_bytes, const std::vector<da
       throw run_error("page migration: could not move block " + std::to_string(b) +
                       " to NUMA node " + std::to_string(blocks[b].node));
   }
+}
+
+void interleave_pages(void* data, std::size_t bytes) {
+  if (data == nullptr || bytes == 0) return;
+  hwloc_topology_t topo = memory_topology("page interleave");
+  const std::size_t page = page_bytes();
+  const auto begin = reinterpret_cast<std::uintptr_t>(data) / page * page;
+  const std::uintptr_t end =
+      (reinterpret_cast<std::uintptr_t>(data) + bytes + page - 1) / page * page;
+  if (hwloc_set_area_membind(topo, reinterpret_cast<const void*>(begin), end - begin,
+                             hwloc_topology_get_topology_nodeset(topo), HWLOC_MEMBIND_INTERLEAVE,
+                             HWLOC_MEMBIND_MIGRATE | HWLOC_MEMBIND_BYNODESET) != 0)
+    throw run_error("page interleave: could not spread the data over the NUMA nodes");
 }
 
 }  // namespace parlab::detail

@@ -74,20 +74,17 @@ class fork_processes final : public backend {
           if (task.cancel) task.cancel();
         },
         deadline);
-    // A worker's own failure before the deadline is the cause; those killed at it come after.
-    const auto overdue = [&](unsigned v) {
-      return std::find(kids.overdue().begin(), kids.overdue().end(), v) != kids.overdue().end();
-    };
+    // A worker's own failure is the cause; those killed at the deadline or after it come after.
     if (const int w = detail::cause_of_failure(
             n_workers, reports,
-            [&](unsigned v) { return detail::failed_status(statuses[v]) && !overdue(v); });
+            [&](unsigned v) { return detail::failed_status(statuses[v]) && !kids.killed(v); });
         w >= 0)
       detail::throw_failure(
           detail::describe_child_failure("fork", static_cast<unsigned>(w), statuses[w], reports[w]),
           WIFEXITED(statuses[w]) && WEXITSTATUS(statuses[w]) == detail::child_failed_status &&
               reports[w].consequence);
     if (!kids.overdue().empty()) throw run_error(overdue_workers(kids.overdue(), options));
-    return {slots.combine_into(result), pins.describe(), options.start_together};
+    return slots.report(result, pins.describe(), options.start_together);
   }
 
  private:

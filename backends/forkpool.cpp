@@ -100,7 +100,7 @@ class process_pool {
       detail::throw_failure(
           "forkpool worker " + std::to_string(cause) + ": " + reports_[cause].message,
           reports_[cause].consequence);
-    return {slots_.combine_into(result), pins_.describe(), options.start_together};
+    return slots_.report(result, pins_.describe(), options.start_together);
   }
 
  private:

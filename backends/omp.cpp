@@ -96,7 +96,7 @@ class omp_parallel_for final : public backend {
       }
     }
     error.rethrow_if_any();
-    return {slots.combine_into(result), pins.describe(), options.start_together};
+    return slots.report(result, pins.describe(), options.start_together);
   }
 };
 

@@ -1,11 +1,17 @@
 #pragma once
 // One cache-line-aligned slot per worker for its running partial and a "ran" mark, so that
-// workers never share a line and workers_seen counts those that really executed the body.
+// workers never share a line and workers_seen counts those that really executed the body; the
+// mark's line also keeps the CPU the worker began on, so that where workers ran is measured.
+#include <sched.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "parlab/backend.hpp"
 #include "parlab/index_range.hpp"
 #include "parlab/reduce_task.hpp"
 
@@ -52,7 +58,7 @@ class partial_slots {
   // Worker w runs the body over r into its own slot: what every backend does with a chunk.
   void accumulate(unsigned w, index_range r) const {
     if (ran_flag(w) == 0) {
-      ran_flag(w) = 1;
+      mark_ran(w);
       task_.evaluate(r, partial(w));
     } else {
       task_.accumulate(r, partial(w));
@@ -61,7 +67,7 @@ class partial_slots {
   // Worker w folds a finished item's partial into its slot: what an event loop does per item.
   void deliver(unsigned w, const void* p) const {
     if (ran_flag(w) == 0) {
-      ran_flag(w) = 1;
+      mark_ran(w);
       std::memcpy(partial(w), p, task_.partial_size);
     } else {
       task_.combine(partial(w), p);
@@ -84,12 +90,36 @@ class partial_slots {
     return seen;
   }
 
+  // The CPU each worker that ran began on, in worker order.
+  [[nodiscard]] std::vector<int> cpus() const {
+    std::vector<int> out;
+    for (unsigned w = 0; w < workers_; ++w)
+      if (ran(w)) out.push_back(cpu_of(w));
+    return out;
+  }
+
+  // What every backend of slots reports: the combined result's workers and CPUs, the placement.
+  run_report report(void* result, std::string placement, bool started_together) const {
+    run_report r{combine_into(result), std::move(placement), started_together};
+    r.worker_cpus = cpus();
+    return r;
+  }
+
  private:
   struct aligned_delete {
     void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{line}); }
   };
   std::uint8_t& ran_flag(unsigned w) const {
     return *reinterpret_cast<std::uint8_t*>(base_ + std::size_t{w} * stride_);
+  }
+  std::int32_t& cpu_of(unsigned w) const {
+    return *reinterpret_cast<std::int32_t*>(base_ + std::size_t{w} * stride_ +
+                                            sizeof(std::int32_t));
+  }
+  // Once a run per worker: sched_getcpu is a vDSO read, nothing next to a chunk.
+  void mark_ran(unsigned w) const {
+    ran_flag(w) = 1;
+    cpu_of(w) = sched_getcpu();
   }
 
   const reduce_task& task_;

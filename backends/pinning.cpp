@@ -29,7 +29,12 @@ pinning::pinning(pin_policy policy, unsigned workers) : policy_(policy) {
     throw run_error(
         "pin: the topology hwloc loaded is not this machine's (HWLOC_SYNTHETIC or "
         "HWLOC_XMLFILE is set): unset it to pin");
-  for (std::size_t pu : placement_plan(shape, policy, workers)) {
+  const std::vector<std::size_t> plan = placement_plan(shape, policy, workers, allowed_cpus());
+  if (plan.empty())
+    throw run_error(
+        "pin: none of the CPUs this process may run on (its affinity mask) is in "
+        "hwloc's topology");
+  for (std::size_t pu : plan) {
     cpus_.push_back(shape.pus[pu].os_index);
     nodes_.push_back(shape.pus[pu].node);
   }

@@ -20,6 +20,8 @@ class pinning {
   void pin_this_thread(unsigned w) const;
   // "compact: 0 1 2 3" - the OS index of the CPU of each worker; "" when inactive.
   [[nodiscard]] std::string describe() const;
+  // The OS index of each worker's CPU; empty when inactive.
+  [[nodiscard]] const std::vector<int>& cpus() const { return cpus_; }
   // The NUMA node (OS index) of each worker's CPU; empty when inactive.
   [[nodiscard]] const std::vector<int>& nodes() const { return nodes_; }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "backends/chunking.hpp"
 
@@ -47,15 +48,22 @@ pu_list spread_order(const machine_shape& shape, const pu_list& all) {
   return interleave(packages);
 }
 
+pu_list allowed_pus(const machine_shape& shape, const std::vector<int>& allowed) {
+  const std::set<int> mask(allowed.begin(), allowed.end());
+  pu_list out;
+  for (std::size_t p = 0; p < shape.pus.size(); ++p)
+    if (mask.contains(shape.pus[p].os_index)) out.push_back(p);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::size_t> placement_plan(const machine_shape& shape, pin_policy policy,
-                                        unsigned workers) {
-  if (policy == pin_policy::none || shape.pus.empty()) return {};
-  pu_list all(shape.pus.size());
-  for (std::size_t p = 0; p < all.size(); ++p) all[p] = p;
+                                        unsigned workers, const std::vector<int>& allowed) {
+  const pu_list usable = allowed_pus(shape, allowed);
+  if (policy == pin_policy::none || usable.empty()) return {};
   const pu_list order =
-      policy == pin_policy::compact ? core_first(shape, all) : spread_order(shape, all);
+      policy == pin_policy::compact ? core_first(shape, usable) : spread_order(shape, usable);
   std::vector<std::size_t> plan;
   plan.reserve(workers);
   for (unsigned w = 0; w < workers; ++w) plan.push_back(order[w % order.size()]);

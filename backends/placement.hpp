@@ -10,13 +10,16 @@
 
 namespace parlab::detail {
 
-// The PU (an index into shape.pus) of each of `workers` workers; empty for pin_policy::none.
+// The PU (an index into shape.pus) of each of `workers` workers, among the PUs whose OS index is
+// in `allowed` (the process's affinity mask, allowed_cpus()): hwloc lists every PU of the machine,
+// and a taskset or a batch system's mask leaves the process some of them. Empty for
+// pin_policy::none or when no PU is allowed.
 // compact: one worker per core, cores in order, before a second on any core's hardware threads.
 // spread: consecutive workers alternate packages, then the NUMA nodes of a package, each node
 // filled core-first as compact fills the machine. More workers than PUs wrap around, so the
 // oversubscription shows as shared PUs rather than as an error.
 std::vector<std::size_t> placement_plan(const machine_shape& shape, pin_policy policy,
-                                        unsigned workers);
+                                        unsigned workers, const std::vector<int>& allowed);
 
 // --pin's default: compact on a machine of several NUMA nodes, none on one (or on a topology that
 // is not this machine's, which cannot be pinned to). Unpinned on several nodes, the scheduler

@@ -76,11 +76,23 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure,
       kill_all();
       overdue_at = clock::time_point::max();
     }
-    if (kill_at && clock::now() >= *kill_at) kill_all();
+    if (kill_at && clock::now() >= *kill_at) {
+      for (std::size_t i = 0; i < pids_.size(); ++i)
+        if (pids_[i] > 0) stopped_.push_back(static_cast<unsigned>(i));
+      kill_all();
+      kill_at = clock::time_point::max();  // done: and no second on_failure
+    }
   }
   pids_.clear();
   pidfds_.clear();
   return statuses;
+}
+
+bool children::killed(unsigned i) const {
+  const auto in = [i](const std::vector<unsigned>& v) {
+    return std::find(v.begin(), v.end(), i) != v.end();
+  };
+  return in(overdue_) || in(stopped_);
 }
 
 int children::poll_exited(int& status) {

@@ -43,6 +43,9 @@ class children {
                             std::optional<time_point> deadline = {});
   // The children (in fork order) that wait_all killed at its deadline.
   [[nodiscard]] const std::vector<unsigned>& overdue() const { return overdue_; }
+  // Whether wait_all killed child i, at the deadline or a second after another's failure: its
+  // SIGKILL is a consequence, never the cause to report.
+  [[nodiscard]] bool killed(unsigned i) const;
   // The index of a child that has exited without being waited for, or -1; its status is kept.
   int poll_exited(int& status);
   void kill_all();
@@ -51,6 +54,7 @@ class children {
   std::vector<pid_t> pids_;
   std::vector<int> pidfds_;  // one per child, readable once it exits: poll() waits for any
   std::vector<unsigned> overdue_;
+  std::vector<unsigned> stopped_;  // killed a second after another child failed
 };
 
 // The moment a run that began now must end by (run_options::deadline_s), if it has one.

@@ -1,3 +1,5 @@
+#include <sched.h>
+
 #include "parlab/backend.hpp"
 
 namespace parlab {
@@ -26,8 +28,10 @@ class seq final : public backend {
       task.identity(result);
       return {0, {}};
     }
+    run_report report{1, {}};
+    report.worker_cpus = {sched_getcpu()};
     task.evaluate(index_range{0, task.n}, result);
-    return {1, {}};
+    return report;
   }
 };
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/partial_slots.hpp"
 #include "backends/pinning.hpp"
@@ -22,20 +23,31 @@
 namespace parlab {
 namespace {
 
-// Pins each thread that enters the arena to the CPU of its arena slot, and unpins it on the way
-// out: TBB's workers outlive the run and must not stay bound.
+// Pins each thread that enters its arena to the CPU of its arena slot, and unpins it on the way
+// out: TBB's workers outlive the run and must not stay bound. One observer per pinned arena,
+// observing for the arena's life: a per-run observer's observe(false) leaves its proxy to the
+// worker that last notified it, which may not free it before the process exits (LeakSanitizer
+// reported it in every ASan run; docs/RELIABILITY.md). The mutex orders the caller's plan with
+// the workers' reads, which TBB hands over inside uninstrumented libtbb, and keeps a worker from
+// reading a plan whose run has ended.
 class arena_pinner final : public tbb::task_scheduler_observer {
  public:
-  arena_pinner(tbb::task_arena& arena, const detail::pinning& pins)
-      : tbb::task_scheduler_observer(arena), pins_(pins), all_(detail::allowed_cpus()) {
+  explicit arena_pinner(tbb::task_arena& arena)
+      : tbb::task_scheduler_observer(arena), all_(detail::allowed_cpus()) {
     observe(true);
   }
-  ~arena_pinner() override { observe(false); }
   arena_pinner(const arena_pinner&) = delete;
   arena_pinner& operator=(const arena_pinner&) = delete;
 
+  // The run's plan while it runs; nullptr after it (a late worker then stays unpinned).
+  void use(const detail::pinning* pins) {
+    std::lock_guard lock(mutex_);
+    pins_ = pins;
+  }
   void on_scheduler_entry(bool) override {
-    pins_.pin_this_thread(static_cast<unsigned>(tbb::this_task_arena::current_thread_index()));
+    std::lock_guard lock(mutex_);
+    if (pins_ != nullptr)
+      pins_->pin_this_thread(static_cast<unsigned>(tbb::this_task_arena::current_thread_index()));
   }
   void on_scheduler_exit(bool) override {
     cpu_set_t mask;
@@ -45,8 +57,25 @@ class arena_pinner final : public tbb::task_scheduler_observer {
   }
 
  private:
-  const detail::pinning& pins_;
-  std::vector<int> all_;
+  std::mutex mutex_;
+  const detail::pinning* pins_ = nullptr;
+  const std::vector<int> all_;
+};
+
+// Sets the arena's plan for one run and clears it when the run ends, however it ends.
+class pinned_run {
+ public:
+  pinned_run(arena_pinner* pinner, const detail::pinning& pins) : pinner_(pinner) {
+    if (pinner_ != nullptr) pinner_->use(&pins);
+  }
+  ~pinned_run() {
+    if (pinner_ != nullptr) pinner_->use(nullptr);
+  }
+  pinned_run(const pinned_run&) = delete;
+  pinned_run& operator=(const pinned_run&) = delete;
+
+ private:
+  arena_pinner* pinner_;
 };
 
 // Counts the distinct threads that ran a chunk in one run. Arena slots are not threads: a worker
@@ -70,19 +99,27 @@ class distinct_threads {
   std::atomic<unsigned> count_{0};
 };
 
-// One arena of exactly N slots per N, kept for the process's life as a user would keep theirs:
-// an arena created per run cost 3-6 us more at 1e4-1e6 elements and its workers arrived too late
-// to take a share of a sub-millisecond run.
-tbb::task_arena& arena_of(unsigned n) {
-  static std::mutex mutex;
-  static std::map<unsigned, std::unique_ptr<tbb::task_arena>> arenas;
-  std::lock_guard lock(mutex);
-  std::unique_ptr<tbb::task_arena>& arena = arenas[n];
-  if (!arena) {
-    arena = std::make_unique<tbb::task_arena>(static_cast<int>(n));
-    arena->initialize();
+// One arena of exactly N slots per N and per pinned or not, kept for the process's life as a user
+// would keep theirs: an arena created per run cost 3-6 us more at 1e4-1e6 elements and its workers
+// arrived too late to take a share of a sub-millisecond run. A pinned arena has its observer, an
+// unpinned one none (an observer costs ~1 us per run even when idle). Never destroyed, so that no
+// observer is ever removed while a worker may still hold it (above).
+struct kept_arena {
+  explicit kept_arena(unsigned n, bool pinned) : arena(static_cast<int>(n)) {
+    arena.initialize();
+    if (pinned) pinner = std::make_unique<arena_pinner>(arena);
   }
-  return *arena;
+  tbb::task_arena arena;
+  std::unique_ptr<arena_pinner> pinner;
+};
+
+kept_arena& arena_of(unsigned n, bool pinned) {
+  static std::mutex mutex;
+  static auto* arenas = new std::map<std::pair<unsigned, bool>, std::unique_ptr<kept_arena>>;
+  std::lock_guard lock(mutex);
+  std::unique_ptr<kept_arena>& kept = (*arenas)[{n, pinned}];
+  if (!kept) kept = std::make_unique<kept_arena>(n, pinned);
+  return *kept;
 }
 
 // A task_arena of exactly N slots. The arena size alone is a cap, not a promise: above the core
@@ -115,9 +152,9 @@ class tbb_arena final : public backend {
     std::optional<tbb::global_control> limit;
     if (n_workers > static_cast<unsigned>(tbb::info::default_concurrency()))
       limit.emplace(tbb::global_control::max_allowed_parallelism, n_workers);
-    tbb::task_arena& arena = arena_of(n_workers);
-    std::optional<arena_pinner> pinner;  // an observer costs ~1 us per run even when idle
-    if (pins.active()) pinner.emplace(arena, pins);
+    kept_arena& kept = arena_of(n_workers, pins.active());
+    const pinned_run placed(kept.pinner.get(), pins);
+    tbb::task_arena& arena = kept.arena;
 
     distinct_threads seen;
     auto body = [&](const tbb::blocked_range<std::size_t>& r) {
@@ -145,8 +182,9 @@ class tbb_arena final : public backend {
           break;
       }
     });
-    slots.combine_into(result);
-    return {seen.count(), pins.describe()};
+    run_report report = slots.report(result, pins.describe(), false);
+    report.workers_seen = seen.count();
+    return report;
   }
 };
 

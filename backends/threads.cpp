@@ -65,7 +65,7 @@ run_report threads::execute(const reduce_task& task, const run_options& options,
     work(0);
   }  // joins every worker
   error.rethrow_if_any();
-  return {slots.combine_into(result), pins.describe(), options.start_together};
+  return slots.report(result, pins.describe(), options.start_together);
 }
 
 }  // namespace

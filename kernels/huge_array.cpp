@@ -1,5 +1,6 @@
 #include "parlab/huge_array.hpp"
 
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -7,7 +8,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -23,6 +26,7 @@ constexpr std::size_t huge_page = std::size_t{2} << 20;
 
 huge_array_base::huge_array_base(std::size_t bytes) {
   if (bytes == 0) return;
+  bytes_ = bytes;
   const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
   mapped_bytes_ = rounded + huge_page;  // slack to align the start to 2 MiB
   mapping_ =
@@ -44,6 +48,7 @@ huge_array_base::~huge_array_base() {
 
 huge_array_base::huge_array_base(huge_array_base&& other) noexcept
     : mapping_(std::exchange(other.mapping_, nullptr)),
+      bytes_(std::exchange(other.bytes_, 0)),
       mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
       aligned_(std::exchange(other.aligned_, nullptr)),
       advised_(std::exchange(other.advised_, false)) {}
@@ -52,6 +57,7 @@ huge_array_base& huge_array_base::operator=(huge_array_base&& other) noexcept {
   if (this != &other) {
     if (mapping_ != nullptr) munmap(mapping_, mapped_bytes_);
     mapping_ = std::exchange(other.mapping_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
     mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
     aligned_ = std::exchange(other.aligned_, nullptr);
     advised_ = std::exchange(other.advised_, false);
@@ -65,13 +71,48 @@ bool huge_array_base::inherit_on_fork(bool children_map_it) const noexcept {
                  children_map_it ? MADV_DOFORK : MADV_DONTFORK) == 0;
 }
 
+namespace {
+thread_local std::vector<int> touch_cpus;  // first_touch_on's, for this thread's first_touch
+
+void pin_to(int cpu) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  CPU_SET(cpu, &mask);
+  if (sched_setaffinity(0, sizeof mask, &mask) != 0)
+    throw run_error("first touch: could not bind a thread to CPU " + std::to_string(cpu));
+}
+}  // namespace
+
+first_touch_on::first_touch_on(std::vector<int> cpus)
+    : previous_(std::exchange(touch_cpus, cpus)) {}
+first_touch_on::~first_touch_on() { touch_cpus = std::move(previous_); }
+
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill) {
-  const unsigned workers = static_cast<unsigned>(std::clamp<std::size_t>(
-      n / (std::size_t{1} << 16), 1, std::max(1U, std::thread::hardware_concurrency())));
-  std::vector<std::jthread> pool;
-  for (unsigned w = 1; w < workers; ++w)
-    pool.emplace_back([&fill, r = detail::static_block(n, workers, w)] { fill(r); });
-  fill(detail::static_block(n, workers, 0));
+  const std::vector<int> cpus = touch_cpus;
+  const auto workers =
+      cpus.empty()
+          ? static_cast<unsigned>(std::clamp<std::size_t>(
+                n / (std::size_t{1} << 16), 1, std::max(1U, std::thread::hardware_concurrency())))
+          : static_cast<unsigned>(cpus.size());
+  // Every block on a thread of its own, the caller's included, so that the caller's affinity
+  // is never changed and a pinned block is touched from its CPU.
+  std::exception_ptr failed;
+  std::mutex failed_mutex;
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(workers);
+    for (unsigned w = 0; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        try {
+          if (!cpus.empty()) pin_to(cpus[w]);
+          fill(detail::static_block(n, workers, w));
+        } catch (...) {
+          const std::lock_guard lock(failed_mutex);
+          if (!failed) failed = std::current_exception();
+        }
+      });
+  }
+  if (failed) std::rethrow_exception(failed);
 }
 
 huge_array<std::int64_t> iota_array(std::size_t n, std::size_t first) {

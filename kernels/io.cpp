@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,16 +62,15 @@ class io_kernel final : public waits_kernel<waits_done> {
   // would at those indices.
   void prepare_slice(const param_values& values, index_range owned) override {
     check_slice(owned, index_space(values));
-    const double duration = values.real("duration");
-    const double jitter = values.real("jitter");
-    const std::uint64_t seed = values.count("seed");
+    draw_ = {values.real("duration"), values.real("jitter"), values.count("seed")};
+    whole_ = index_space(values);
+    expected_whole_.reset();
     owned_ = owned;
     waits_ns_.assign(owned.size(), 0);
     expected_ = {};
     for (std::size_t j = 0; j < waits_ns_.size(); ++j) {
       const std::size_t i = owned.begin + j;
-      const double u = unit_draw(seed, i) * 2 - 1;  // [-1, 1)
-      waits_ns_[j] = static_cast<std::int64_t>(std::llround(duration * (1 + jitter * u) * 1e9));
+      waits_ns_[j] = draw_.wait_ns(i);
       expected_ = {expected_.count + 1, expected_.checksum + wait_id(i, waits_ns_[j])};
     }
     longest_first_ = waits_ns_;
@@ -85,15 +85,16 @@ class io_kernel final : public waits_kernel<waits_done> {
   waits_done combine(const waits_done& a, const waits_done& b) const override {
     return {a.count + b.count, a.checksum + b.checksum};
   }
-  verdict check(const waits_done& done) const override {
-    const bool ok = done.count == expected_.count && done.checksum == expected_.checksum;
-    std::string detail =
-        std::to_string(done.count) + " of " + std::to_string(expected_.count) + " tasks completed";
-    if (done.count == expected_.count && !ok)
-      detail += ", but not the right ones (a task skipped and another run twice: checksum " +
-                std::to_string(done.checksum) + ", expected " + std::to_string(expected_.checksum) +
-                ")";
-    return {ok, detail};
+  verdict check(const waits_done& done) const override { return compare(done, expected_); }
+  // Every index's wait is a draw of (seed, i): the whole's checksum needs no other rank's data.
+  std::optional<verdict> check_whole(const waits_done& done) const override {
+    if (!expected_whole_) {
+      waits_done all;
+      for (std::size_t i = 0; i < whole_; ++i)
+        all = {all.count + 1, all.checksum + wait_id(i, draw_.wait_ns(i))};
+      expected_whole_ = all;
+    }
+    return compare(done, *expected_whole_);
   }
   work_amount work() const override { return {0, 0, static_cast<double>(waits_ns_.size())}; }
   // Two int64 a task prepared, and on an event loop its suspended frame and handle (~190 bytes
@@ -105,6 +106,30 @@ class io_kernel final : public waits_kernel<waits_done> {
   std::size_t task_size() const override { return waits_ns_.size(); }
 
  private:
+  struct wait_draw {
+    double duration = 0;
+    double jitter = 0;
+    std::uint64_t seed = 0;
+    std::int64_t wait_ns(std::size_t i) const {
+      const double u = unit_draw(seed, i) * 2 - 1;  // [-1, 1)
+      return static_cast<std::int64_t>(std::llround(duration * (1 + jitter * u) * 1e9));
+    }
+  };
+
+  static verdict compare(const waits_done& done, const waits_done& expected) {
+    const bool ok = done.count == expected.count && done.checksum == expected.checksum;
+    std::string detail =
+        std::to_string(done.count) + " of " + std::to_string(expected.count) + " tasks completed";
+    if (done.count == expected.count && !ok)
+      detail += ", but not the right ones (a task skipped and another run twice: checksum " +
+                std::to_string(done.checksum) + ", expected " + std::to_string(expected.checksum) +
+                ")";
+    return {ok, detail};
+  }
+
+  wait_draw draw_;
+  std::size_t whole_ = 0;  // tasks
+  mutable std::optional<waits_done> expected_whole_;
   index_range owned_;                   // the slice of [0, tasks) prepared
   std::vector<std::int64_t> waits_ns_;  // of the slice's indices, in order
   waits_done expected_;

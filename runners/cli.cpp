@@ -36,6 +36,7 @@ namespace {
 // the flag, the value and what is accepted.
 struct raw_options {
   std::string kernel, backends, threads, reps = "5", warmup = "1", schedule = "static", grain = "0";
+  std::string numa = "local";
   std::string format, output, csv, json, plot, switch_interval;
   std::optional<std::string> timeout, run_timeout;  // given as '' is not the same as not given
   std::optional<std::string> pin;                   // not given: the machine decides (default_pin)
@@ -192,6 +193,11 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
                   "on one)")
       ->type_name("POLICY")
       ->group("Measurement");
+  cmd->add_option("--numa", raw.numa,
+                  "local|interleave: each worker's block on its node, first touched by it "
+                  "(default), or every page round robin over the nodes")
+      ->type_name("POLICY")
+      ->group("Measurement");
   cmd->add_option("--timeout", raw.timeout,
                   "give up after this long (30s, 10min): exit 1, finished records kept")
       ->type_name("DURATION")
@@ -343,22 +349,30 @@ param_values with_defaults(param_values v, const kernel& k) {
   return v;
 }
 
-// Each worker is a thread or a process, each rank a process, and the backends that keep their
-// workers (OpenMP's team, TBB's pool) still hold them while a sweep's next backend runs: a count
-// the process limits cannot give would fail midway through a sweep, so it is refused up front
-// with the largest that fits.
-void check_task_room(std::string_view flag, const std::string& spec,
-                     const std::vector<unsigned>& counts, const std::vector<unsigned>& ranks,
-                     const std::vector<std::string>& backend_names) {
+std::vector<std::string> backends_keeping_workers(const std::vector<std::string>& backend_names) {
   std::vector<std::string> keepers;
   for (const std::string& name : backend_names)
     if (find_backend(name)->traits().keeps_workers) keepers.push_back(name);
+  return keepers;
+}
+
+// How many sets of a count's workers are alive at once: while the last backend runs, the
+// workers of each backend before it that keeps them (OpenMP's team, TBB's pool) are alive too.
+std::size_t worker_sets_alive(const std::vector<std::string>& backend_names) {
+  const std::size_t keepers = backends_keeping_workers(backend_names).size();
+  return std::max<std::size_t>(keepers + (keepers < backend_names.size()), 1);
+}
+
+// Each worker is a thread or a process, each rank a process, and the backends that keep their
+// workers still hold them while a sweep's next backend runs: a count the process limits cannot
+// give would fail midway through a sweep, so it is refused up front with the largest that fits.
+void check_task_room(std::string_view flag, const std::string& spec,
+                     const std::vector<unsigned>& counts, const std::vector<unsigned>& ranks,
+                     const std::vector<std::string>& backend_names) {
+  const std::vector<std::string> keepers = backends_keeping_workers(backend_names);
   const std::size_t per_rank = ranks.empty() ? 1 : *std::max_element(ranks.begin(), ranks.end());
-  // While the last backend runs, the workers of each backend before it that keeps them are alive.
-  const std::size_t per_count =
-      (keepers.size() + (keepers.size() < backend_names.size())) * per_rank;
-  const std::size_t need =
-      *std::max_element(counts.begin(), counts.end()) * std::max<std::size_t>(per_count, 1);
+  const std::size_t per_count = worker_sets_alive(backend_names) * per_rank;
+  const std::size_t need = *std::max_element(counts.begin(), counts.end()) * per_count;
   // parlab's own threads beside the workers: the memory sampler, the watchdog, the progress bar.
   constexpr std::size_t own_threads = 4;
   const std::size_t room = tasks_left(read_task_limits());
@@ -372,7 +386,7 @@ void check_task_room(std::string_view flag, const std::string& spec,
   bad(flag, spec,
       fmt::format("at most {}: this process may start {} more threads or processes (the cgroup's "
                   "pids.max, RLIMIT_NPROC, kernel.threads-max){}",
-                  left / std::max<std::size_t>(per_count, 1), left,
+                  left / per_count, left,
                   why.empty() ? ""
                               : fmt::format("; {} workers a count here: {}", per_count,
                                             fmt::join(why, ", "))));
@@ -466,6 +480,19 @@ void resolve_ranks(const raw_options& raw, const kernel& k, sweep_options& o) {
         "a launcher on PATH (mpirun: apt-get install openmpi-bin; srun: run inside Slurm)");
 }
 
+// The part of the index space this process prepares: a rank of a job only its block, so a job
+// may hold more than one machine's memory; but a sweep's seq baseline measured here, and every
+// backend of one process, prepare the whole.
+double share_prepared_here(const sweep_options& o, const kernel& k, const param_values& values) {
+  const std::size_t n = k.index_space(values);
+  if (n == 0 || !o.ranks.empty()) return 1.0;  // --ranks: the seq baseline runs here
+  double share = o.command == "sweep" && o.reference_baseline ? 1.0 : 0.0;
+  for (const std::string& name : o.backends)
+    share = std::max(
+        share, static_cast<double>(find_backend(name)->owned(n).size()) / static_cast<double>(n));
+  return share > 0 ? share : 1.0;
+}
+
 // A size whose memory the process cannot get is refused before anything is allocated, with the
 // largest that would fit: never an mmap error, a bad_alloc or the OOM killer. Under --weak the
 // size grows with the threads, so the largest count decides.
@@ -473,18 +500,27 @@ void check_memory(const sweep_options& o, const kernel& k, const raw_options& ra
   const memory_cost cost = k.memory();
   const param_values values = with_defaults(o.params, k);  // a default size must fit too
   if (cost.param.empty() || cost.bytes_per_unit <= 0 || !values.has(cost.param)) return;
-  const double grows = o.weak ? *std::max_element(o.threads.begin(), o.threads.end()) : 1.0;
+  const unsigned threads = *std::max_element(o.threads.begin(), o.threads.end());
+  const double grows = o.weak ? threads : 1.0;
+  const double share = share_prepared_here(o, k, values);
   const double value = values.real(cost.param);
-  const auto available = static_cast<double>(memory_available());
-  if (value * grows * cost.bytes_per_unit <= available) return;
+  const auto available =
+      static_cast<double>(memory_available(threads * worker_sets_alive(o.backends)));
+  if (value * grows * share * cost.bytes_per_unit <= available) return;
+  // The largest named leaves a little room: the next process's own size differs by a few pages,
+  // and the size named must pass the check when given.
+  constexpr double slack = 4 << 20;
   const auto given = raw.params.find(cost.param);
   bad("--" + cost.param,
       given != raw.params.end() && !given->second.empty() ? given->second
                                                           : fmt::format("{:g}", value),
-      fmt::format("at most {:.0f}{}: {:.0f} bytes each, and this process can get {:.2f} GB "
-                  "(MemAvailable, the cgroup's memory limit, RLIMIT_AS)",
-                  std::floor(available / cost.bytes_per_unit / grows),
-                  o.weak ? " per thread under --weak" : "", cost.bytes_per_unit, available / 1e9));
+      fmt::format(
+          "at most {:.0f}{}: {:.0f} bytes each{}, and this process can get {:.2f} GB "
+          "(MemAvailable, the cgroup's memory limit, RLIMIT_AS)",
+          std::floor(std::max(available - slack, 0.0) / cost.bytes_per_unit / grows / share),
+          o.weak ? " per thread under --weak" : "", cost.bytes_per_unit,
+          share < 1 ? fmt::format(", of which this rank holds {:.3g}%", share * 100) : "",
+          available / 1e9));
 }
 
 sweep_options resolve(const raw_options& raw, const std::string& command) {
@@ -521,6 +557,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.pin = raw.pin ? parse_choice("--pin", *raw.pin,
                                  {pin_policy::none, pin_policy::compact, pin_policy::spread})
                   : detail::default_pin(detail::process_shape());
+  o.numa = parse_choice("--numa", raw.numa, {numa_policy::local, numa_policy::interleave});
   o.timeout_s = limit_seconds("--timeout", raw.timeout);
   o.timeout_text = raw.timeout.value_or("");
   o.run_timeout_s = limit_seconds("--run-timeout", raw.run_timeout);

@@ -14,8 +14,11 @@
 namespace parlab::runner {
 
 identity identity_of(const record& r, const json& config) {
-  identity id{r.kernel, r.params, r.backend, r.threads,   r.ranks, r.schedule,
-              r.grain,  r.pin,    r.binding, r.transport, "",      ""};
+  // The pin policy alone ("compact: 0 1" is "compact"): which CPUs it chose follow the machine
+  // and its CPU mask, across which a comparison is meant to run.
+  const std::string pin = r.pin.substr(0, r.pin.find(':'));
+  identity id{r.kernel, r.params, r.backend, r.threads,   r.ranks, r.schedule, r.grain,
+              pin,      r.numa,   r.binding, r.transport, "",      ""};
   const bool gil = std::any_of(r.fields.begin(), r.fields.end(),
                                [](const record_field& f) { return f.name == "gil"; });
   if (gil) {
@@ -34,6 +37,7 @@ std::string heading(const identity& id) {
   if (id.schedule != "static") s += " schedule=" + id.schedule;
   if (id.grain != 0) s += fmt::format(" grain={}", id.grain);
   if (!id.pin.empty()) s += " pin=" + id.pin;
+  if (!id.numa.empty() && id.numa != "local") s += " numa=" + id.numa;
   if (id.ranks != 1) s += fmt::format(" ranks={}", id.ranks);
   if (!id.binding.empty()) s += " binding=" + id.binding;
   if (!id.transport.empty()) s += " transport=" + id.transport;

@@ -26,7 +26,7 @@ struct identity {
   unsigned threads = 0, ranks = 1;
   std::string schedule;
   std::size_t grain = 0;
-  std::string pin, binding, transport;
+  std::string pin, numa, binding, transport;
   std::string gil;     // "" without --gil, else its switch interval ("5 ms")
   std::string cpu_on;  // a staged run's second backend, or ""
   auto operator<=>(const identity&) const = default;

@@ -33,6 +33,7 @@ json to_json(const entry& e) {
       {"schedule", e.id.schedule},
       {"grain", e.id.grain},
       {"pin", e.id.pin},
+      {"numa", e.id.numa},
       {"binding", e.id.binding},
       {"transport", e.id.transport},
       {"gil", e.id.gil},

@@ -54,6 +54,7 @@ void emulated_gil::reset_in_child() {
   new (&taken_) std::condition_variable;
   locked_ = false;
   holder_ = {};
+  owner_.store(std::thread::id{}, std::memory_order_relaxed);
   drop_request_ = false;
 }
 
@@ -70,6 +71,7 @@ void emulated_gil::take() {
   if (holder_ != me && takes_ > 0) ++totals_.switches;
   locked_ = true;
   holder_ = me;
+  owner_.store(me, std::memory_order_relaxed);
   ++takes_;
   drop_request_ = false;
   totals_.waited_s +=
@@ -79,15 +81,19 @@ void emulated_gil::take() {
 
 void emulated_gil::drop() {
   std::unique_lock lock(mutex_);
+  owner_.store(std::thread::id{}, std::memory_order_relaxed);
   locked_ = false;
   released_.notify_one();
 }
 
 void emulated_gil::check_point() {
+  if (owner_.load(std::memory_order_relaxed) != std::this_thread::get_id())
+    unheld_.fetch_add(1, std::memory_order_relaxed);
   if (!drop_request_.load(std::memory_order_relaxed)) return;
   std::uint64_t takes_at_drop = 0;
   {
     std::unique_lock lock(mutex_);
+    owner_.store(std::thread::id{}, std::memory_order_relaxed);
     locked_ = false;
     takes_at_drop = takes_;
     released_.notify_one();
@@ -137,12 +143,15 @@ reduce_task emulated_gil::holding(const reduce_task& task) {
 
 emulated_gil::stats emulated_gil::totals() const {
   const std::lock_guard lock(mutex_);
-  return totals_;
+  stats s = totals_;
+  s.unheld_check_points = unheld_.load(std::memory_order_relaxed);
+  return s;
 }
 
 void emulated_gil::reset_totals() {
   const std::lock_guard lock(mutex_);
   totals_ = {};
+  unheld_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace parlab::runner

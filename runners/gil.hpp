@@ -50,6 +50,9 @@ class emulated_gil final : public wait_hooks {
     std::uint64_t switches = 0;  // times the lock passed from one thread to another
     double waited_s = 0;         // time threads spent waiting to take it
     std::uint64_t chunks = 0;    // chunks run under this lock, in this process
+    // Check points a kernel's hot loop reached on a thread that did not hold the lock: compute
+    // done outside it. 0 whenever the lock works; a hook that lets a chunk run unlocked shows.
+    std::uint64_t unheld_check_points = 0;
   };
   [[nodiscard]] stats totals() const;
   void reset_totals();
@@ -66,9 +69,12 @@ class emulated_gil final : public wait_hooks {
   std::condition_variable released_;  // the lock became free
   std::condition_variable taken_;     // another thread took it (forced switching)
   bool locked_ = false;
-  std::thread::id holder_;
+  std::thread::id holder_;  // the last to take it, held or not (a switch is a new holder)
   std::uint64_t takes_ = 0;
   std::atomic<bool> drop_request_{false};
+  // Who holds it now; default while nobody does. Read without the mutex at every check point.
+  std::atomic<std::thread::id> owner_{};
+  std::atomic<std::uint64_t> unheld_{0};
   stats totals_;
 };
 

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "runners/units.hpp"
+
 namespace parlab::runner {
 namespace {
 
@@ -22,10 +24,6 @@ void heading(std::string& out, std::string_view title) {
 
 void line(std::string& out, std::string_view label, const std::string& value) {
   out += fmt::format("  {:<24}{}\n", label, value);
-}
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 void machine_section(std::string& out, const json& facts, const detail::machine_shape& shape) {

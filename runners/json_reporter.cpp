@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
+#include <string>
 #include <type_traits>
 #include <variant>
 
@@ -21,6 +23,15 @@ std::string_view to_string(output_format f) {
   return "?";
 }
 
+namespace {
+// {"0": pages, "1": pages, "untouched": pages}: JSON keys are strings, and -1 is no node.
+json pages_json(const std::map<int, std::size_t>& pages) {
+  json j = json::object();
+  for (const auto& [node, count] : pages) j[node < 0 ? "untouched" : std::to_string(node)] = count;
+  return j;
+}
+}  // namespace
+
 json to_json(const record& r) {
   json j = {
       {"kernel", r.kernel},
@@ -33,6 +44,13 @@ json to_json(const record& r) {
       {"schedule", r.schedule},
       {"grain", r.grain},
       {"pin", r.pin},
+      {"numa", r.numa},
+      {"unpinned_numa", r.unpinned_numa},
+      {"worker_cpus", r.worker_cpus},
+      {"worker_nodes", r.worker_nodes},
+      {"pages_per_node", pages_json(r.pages_per_node)},
+      {"pages_on_worker_nodes",
+       r.pages_on_worker_nodes < 0 ? json(nullptr) : json(r.pages_on_worker_nodes)},
       {"reps", r.reps},
       {"median_s", r.median_s},
       {"min_s", r.min_s},

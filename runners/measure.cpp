@@ -1,5 +1,7 @@
 #include "runners/measure.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -65,7 +67,8 @@ timed_run run_once(const kernel& k, const std::function<run_report(void*)>& exec
   const memory_use memory = watch.stop();
   const verdict v = k.verify(result.data());
   if (!v.ok) throw run_error("wrong result: " + v.detail);
-  return {took.count(), std::move(report), v, memory};
+  const double seconds = report.timed_s > 0 ? report.timed_s : took.count();
+  return {seconds, std::move(report), v, memory};
 }
 
 }  // namespace
@@ -83,6 +86,8 @@ record unmeasured(const kernel& k, const std::string& params, const backend& b,
   r.oversubscribed = r.threads > options.cores;
   r.params = params;
   r.schedule = std::string(to_string(options.run.sched));
+  r.numa = std::string(to_string(options.numa));
+  r.unpinned_numa = r.uses_thread_count && unpinned_on_numa(options.run);
   r.reps = options.reps;
   r.detail = std::move(detail);
   return r;
@@ -133,10 +138,33 @@ std::vector<record_field> kernel_fields(const kernel& k, const reduce_task& task
   return fields;
 }
 
+// The CPUs this process kept busy on average over an interval: its CPU time (every thread's)
+// over the wall time. A machine busy with other work can only lower it, never raise it.
+class busy_cpus_meter {
+ public:
+  busy_cpus_meter() : cpu_(cpu_now()), wall_(std::chrono::steady_clock::now()) {}
+  [[nodiscard]] double busy_cpus() const {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
+    return wall > 0 ? (cpu_now() - cpu_) / wall : 0;
+  }
+
+ private:
+  static double cpu_now() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  }
+  double cpu_;
+  std::chrono::steady_clock::time_point wall_;
+};
+
 // gil: "held" when chunks ran under this process's lock; "per-process" when none did, since the
 // workers were processes, each with its own copy of the lock (their switches are theirs).
-// Switches and waits are per timed run.
-void append_gil_fields(record& r, const emulated_gil& gil) {
+// Switches and waits are per timed run; gil_busy_cpus is the process's CPU time over the wall
+// time of the timed runs (at most about 1 while one thread computes at a time), and
+// gil_unheld_checks the check points reached without the lock in all of them (0 when it works).
+void append_gil_fields(record& r, const emulated_gil& gil, double busy_cpus) {
   const emulated_gil::stats s = gil.totals();
   const bool held = s.chunks > 0;
   const double reps = std::max<double>(1, static_cast<double>(r.samples_s.size()));
@@ -145,6 +173,10 @@ void append_gil_fields(record& r, const emulated_gil& gil) {
   r.fields.push_back(
       {"gil_switches", held ? value(static_cast<double>(s.switches) / reps) : value()});
   r.fields.push_back({"gil_wait_s", held ? value(s.waited_s / reps) : value()});
+  r.fields.push_back({"gil_busy_cpus", held && r.verified ? value(busy_cpus) : value()});
+  r.fields.push_back(
+      {"gil_unheld_checks",
+       held && r.verified ? value(static_cast<std::int64_t>(s.unheld_check_points)) : value()});
 }
 
 // When the runner gives up on a run: at its deadline, or a grace later when every backend
@@ -178,6 +210,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   unsigned second_seen = 0;  // the fewest of any rep
   std::int64_t growth = 0;   // the most any rep grew the resident size
   std::vector<double> fastest_rank, slowest_rank;
+  double busy_cpus = 0;  // over the timed reps
   try {
     if (options.second_stage)
       staged.emplace(
@@ -188,9 +221,11 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       return staged ? staged->run(out) : b.run(task, run, out);
     };
     const double guard_s = guard_seconds(b, options);
+    if (options.layout != nullptr) options.layout->place(k, task.n, run, options.numa);
     for (unsigned i = 0; i < options.warmup; ++i)
       run_once(k, execute, result, options.run_guard, guard_s);
     if (gil) gil->reset_totals();
+    const busy_cpus_meter meter;
     for (unsigned i = 0; i < options.reps; ++i) {
       timed_run t = run_once(k, execute, result, options.run_guard, guard_s);
       second_seen =
@@ -199,6 +234,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       r.workers_seen_reps.push_back(t.report.workers_seen);
       together = together && t.report.started_together;
       r.pin = t.report.placement;
+      r.worker_cpus = std::move(t.report.worker_cpus);
       r.peak_waits = std::max(r.peak_waits, t.report.peak_waits);
       r.ranks = t.report.ranks;
       fastest_rank.push_back(t.report.rank_time_min_s);
@@ -210,6 +246,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       r.lesson = std::move(t.checked.lesson);
     }
     r.verified = true;
+    busy_cpus = meter.busy_cpus();
     r.rank_time_min_s = summarize(fastest_rank).median;
     r.rank_time_max_s = summarize(slowest_rank).median;
     const double tasks = k.work().tasks;
@@ -217,6 +254,10 @@ record measure(const kernel& k, const std::string& params, const backend& b,
     const page_use pages = k.pages();
     r.data_bytes = pages.bytes;
     r.huge_page_bytes = pages.huge_bytes;
+    data_location where = locate(k, r.worker_cpus);
+    r.worker_nodes = std::move(where.worker_nodes);
+    r.pages_per_node = std::move(where.pages_per_node);
+    r.pages_on_worker_nodes = where.pages_on_worker_nodes;
   } catch (const std::exception& e) {
     r.verified = false;
     r.detail = e.what();
@@ -237,7 +278,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
   }
   if (run.start_together)
     r.fields.push_back({"started_together", r.verified ? value(together) : value()});
-  if (gil) append_gil_fields(r, *gil);
+  if (gil) append_gil_fields(r, *gil, busy_cpus);
   return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include "parlab/backend.hpp"
 #include "parlab/kernel.hpp"
+#include "runners/data_layout.hpp"
 #include "runners/record.hpp"
 #include "runners/watchdog.hpp"
 
@@ -29,6 +30,10 @@ struct measure_options {
   // plus a grace for a backend that stops its own workers at that deadline (it fails the run
   // itself, and the sweep goes on); it expires only if the run has still not returned.
   watchdog* run_guard = nullptr;
+  // --numa, and what moves the kernel's data to each point's workers (nullptr: it stays where it
+  // was first touched). Kept across the points of a sweep, so that unchanged data is not moved.
+  numa_policy numa = numa_policy::local;
+  data_layout* layout = nullptr;
 };
 
 // How long a backend that stops at the deadline (backend_traits::stops_at_deadline) is given to

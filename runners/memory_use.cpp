@@ -1,13 +1,14 @@
 #include "runners/memory_use.hpp"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
-#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -19,14 +20,22 @@
 namespace parlab::runner {
 namespace {
 
-// Virtual and resident size from /proc/self/statm, in bytes; {0, 0} if unreadable.
+// Virtual and resident size from /proc/self/statm, in bytes; {0, 0} if unreadable. Read with
+// open() into the stack, no allocation: the sampler calls it every millisecond while backends
+// fork(), and a child forked while the sampler held an allocator lock would wait on it for ever
+// (glibc's malloc is fork-safe, Debian 12's libasan is not: docs/PITFALLS.md).
 std::pair<std::size_t, std::size_t> statm() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return {0, 0};
+  const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {0, 0};
+  char text[128];
+  const ssize_t got = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (got <= 0) return {0, 0};
+  const char* const end = text + got;
   unsigned long long vm = 0, rss = 0;
-  const int got = std::fscanf(f, "%llu %llu", &vm, &rss);
-  std::fclose(f);
-  if (got != 2) return {0, 0};
+  const auto first = std::from_chars(text, end, vm);
+  if (first.ec != std::errc{} || first.ptr == end) return {0, 0};
+  if (std::from_chars(first.ptr + 1, end, rss).ec != std::errc{}) return {0, 0};
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   return {vm * page, rss * page};
 }
@@ -50,23 +59,39 @@ bool reset_high_water() {
 
 }  // namespace
 
-std::size_t memory_available() {
+std::size_t memory_available(std::size_t workers) {
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  // What a run needs beside its data (the runtime, the result buffers, the sampler's and the
+  // watchdog's threads) and, under RLIMIT_AS, which counts address space rather than memory used,
+  // each worker thread's stack and the 64 MiB of address space glibc reserves for each malloc
+  // arena (one a thread, up to its default cap of 8 a CPU): without them the largest size named
+  // would fail with an mmap error after all.
+  constexpr std::size_t mib = std::size_t{1} << 20, reserve = 64 * mib;
+  const auto less_reserve = [](std::size_t bytes, std::size_t r) {
+    return bytes > r ? bytes - r : 0;
+  };
   std::size_t best = none;
   std::ifstream meminfo("/proc/meminfo");
   for (std::string key; meminfo >> key;) {
     std::size_t kb = 0;
     meminfo >> kb;
-    if (key == "MemAvailable:") best = kb * 1024;
+    if (key == "MemAvailable:") best = less_reserve(kb * 1024, reserve);
     meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
   }
   const auto max = cgroup_value("memory", "memory.max", "memory.limit_in_bytes");
   const auto current = cgroup_value("memory", "memory.current", "memory.usage_in_bytes");
-  if (max) best = std::min(best, *max > current.value_or(0) ? *max - current.value_or(0) : 0);
-  rlimit as{};
+  if (max) best = std::min(best, less_reserve(less_reserve(*max, current.value_or(0)), reserve));
+  rlimit as{}, stack{};
   if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
-    const std::size_t vm = statm().first;
-    best = std::min<std::size_t>(best, as.rlim_cur > vm ? as.rlim_cur - vm : 0);
+    const std::size_t stack_bytes =
+        getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY
+            ? static_cast<std::size_t>(stack.rlim_cur)
+            : 8 * mib;
+    const std::size_t threads = workers + 4;  // and parlab's own: sampler, watchdog, progress
+    const auto cpus = static_cast<std::size_t>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    const std::size_t arenas = std::min(threads, 8 * cpus);
+    best = std::min(best, less_reserve(less_reserve(as.rlim_cur, statm().first),
+                                       reserve + threads * stack_bytes + arenas * 64 * mib));
   }
   return best;
 }
@@ -78,15 +103,16 @@ memory_watch::memory_watch() {
   reset_ = reset_high_water();
   std::tie(vm_peak_, rss_before_) = statm();
   sampler_ = std::jthread([this](const std::stop_token& stop) {
-    std::mutex m;
-    std::condition_variable_any wake;
-    std::unique_lock lock(m);
+    std::unique_lock lock(mutex_);
+    started_.count_down();
     // Wakes at once when stopped, so stop() does not wait out an interval.
-    while (!stop.stop_requested()) {
-      wake.wait_for(lock, stop, interval, [] { return false; });
+    for (auto interval = first_interval; !stop.stop_requested();
+         interval = std::min(2 * interval, longest_interval)) {
+      wake_.wait_for(lock, stop, interval, [] { return false; });
       if (!stop.stop_requested()) vm_peak_ = std::max(vm_peak_, statm().first);
     }
   });
+  started_.wait();  // the thread's start is behind us too before the run begins
 }
 
 memory_use memory_watch::stop() {

@@ -6,8 +6,11 @@
 // Children of the process backends are not this process: their memory is theirs. Free heap
 // memory is handed back (malloc_trim) before the run, so that its growth is its own.
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <latch>
+#include <mutex>
 #include <thread>
 
 namespace parlab::runner {
@@ -18,16 +21,21 @@ struct memory_use {
   std::int64_t rss_growth_bytes = 0;  // peak_rss_bytes less the resident size before the run
 };
 
-// The bytes this process can still allocate: the least of MemAvailable, what the cgroup's
-// memory limit leaves over its usage (v2 or v1, runners/cgroup.hpp), and what RLIMIT_AS leaves
-// over the virtual size.
-std::size_t memory_available();
+// The bytes this process can still allocate for a run's data with `workers` threads beside it:
+// the least of MemAvailable, what the cgroup's memory limit leaves over its usage (v2 or v1,
+// runners/cgroup.hpp), and what RLIMIT_AS leaves over the virtual size, each less a reserve for
+// what a run needs beside its data (under RLIMIT_AS, each thread's stack and malloc arena too).
+std::size_t memory_available(std::size_t workers = 0);
 
 // Watches one run from construction to stop(); all zero where /proc cannot be read or reset.
 class memory_watch {
  public:
-  // How often the virtual size is sampled.
-  static constexpr auto interval = std::chrono::milliseconds(1);
+  // How often the virtual size is sampled: every millisecond at first, where a run starts its
+  // threads, then twice as long after each sample up to the longest interval. Each sample takes
+  // a core from the run: at 1 ms throughout, a memory-bound rep of 2 ranks on 2 cores ran 3-5%
+  // slower than the hand-written MPI program (docs/PERFORMANCE.md).
+  static constexpr auto first_interval = std::chrono::milliseconds(1);
+  static constexpr auto longest_interval = std::chrono::milliseconds(32);
   memory_watch();
   memory_watch(const memory_watch&) = delete;
   memory_watch& operator=(const memory_watch&) = delete;
@@ -37,6 +45,11 @@ class memory_watch {
   bool reset_ = false;
   std::size_t rss_before_ = 0;
   std::size_t vm_peak_ = 0;
+  // The sampler's wait, made here: condition_variable_any allocates its mutex, and the sampler
+  // must allocate nothing while the run fork()s (runners/memory_use.cpp, statm).
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::latch started_{1};
   std::jthread sampler_;
 };
 

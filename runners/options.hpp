@@ -7,6 +7,7 @@
 #include "parlab/backend.hpp"
 #include "parlab/kernel.hpp"
 #include "parlab/params.hpp"
+#include "runners/data_layout.hpp"
 #include "runners/rank_jobs.hpp"
 #include "runners/reporter.hpp"
 
@@ -24,6 +25,7 @@ struct sweep_options {
   schedule sched = schedule::static_;
   std::size_t grain = 0;
   pin_policy pin = pin_policy::none;
+  numa_policy numa = numa_policy::local;
   double timeout_s = 0;      // 0: none
   std::string timeout_text;  // as typed, for the message when it expires
   double run_timeout_s = 0;  // --run-timeout: each run's bound; 0: none

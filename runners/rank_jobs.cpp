@@ -16,6 +16,7 @@
 #include "runners/machine.hpp"
 #include "runners/options.hpp"
 #include "runners/signals.hpp"
+#include "runners/units.hpp"
 
 extern char** environ;
 
@@ -133,7 +134,9 @@ std::vector<std::string> rank_job_arguments(const sweep_options& o, const kernel
                                 "--grain",
                                 std::to_string(o.grain),
                                 "--pin",
-                                std::string(to_string(o.pin))};
+                                std::string(to_string(o.pin)),
+                                "--numa",
+                                std::string(to_string(o.numa))};
   if (o.gil_interval_s > 0)
     a.insert(a.end(), {"--gil", "--switch-interval", fmt::format("{}s", o.gil_interval_s)});
   if (o.weak) a.emplace_back("--weak");
@@ -190,15 +193,16 @@ job_outcome run_rank_job(const rank_job& job, const std::string& result_path) {
   // Empty: rank 0 opened the file but ended before writing the document.
   if (!std::filesystem::exists(result_path, ec) ||
       std::filesystem::file_size(result_path, ec) == 0) {
-    out.problem = fmt::format("{} ranks: {} exited with {} and wrote no results", job.ranks,
-                              job.argv[0], out.exit_code);
+    out.problem = fmt::format("{}: {} exited with {} and wrote no results",
+                              plural(job.ranks, "rank", "ranks"), job.argv[0], out.exit_code);
     return out;
   }
   try {
     out.doc = read_result_file(result_path);
   } catch (const usage_error& e) {
-    out.problem = fmt::format("{} ranks: {} exited with {}; its results: {}", job.ranks,
-                              job.argv[0], out.exit_code, e.what());
+    out.problem =
+        fmt::format("{}: {} exited with {}; its results: {}", plural(job.ranks, "rank", "ranks"),
+                    job.argv[0], out.exit_code, e.what());
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // One measured (kernel, backend, threads) point: what every sink (table, CSV, JSON, plot) is fed.
 #include <algorithm>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,17 @@ struct record {
   std::string schedule;
   std::size_t grain = 0;  // effective grain; 0 under static = one block per worker
   std::string pin;        // placement applied, "" when none
+  std::string numa;       // --numa: local or interleave
+  // Unpinned on a machine of several NUMA nodes: the workers drift from their data (a flag).
+  bool unpinned_numa = false;
+  // Where the last timed rep's workers ran (the CPU each began on, read with sched_getcpu, and
+  // its node) and where the data's pages were afterwards (node -> pages, -1 untouched; above 2^16
+  // pages an even sample), with the share of pages on a node some worker ran on (-1 not known).
+  // Measured (runners/data_layout.hpp), never the plan's word.
+  std::vector<int> worker_cpus;
+  std::vector<int> worker_nodes;
+  std::map<int, std::size_t> pages_per_node;
+  double pages_on_worker_nodes = -1;
   unsigned reps = 0;
   std::vector<double> samples_s;
   double median_s = 0, min_s = 0, max_s = 0, stddev_s = 0, cv = 0;

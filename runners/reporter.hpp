@@ -39,7 +39,9 @@ class reporter {
 enum class output_format { table, csv, json_doc };
 std::string_view to_string(output_format f);  // "table", "csv", "json"
 
-// out is stdout or a file opened by the caller; colour only when out is a terminal.
+// Colour only when out is a terminal.
+std::unique_ptr<reporter> make_table_reporter(std::unique_ptr<output_file> out, bool colour);
+// The same on a stream someone else opened and closes (stdout, a test's file).
 std::unique_ptr<reporter> make_table_reporter(std::FILE* out, bool colour);
 // Each writes its output whole, and commits it at end() or abandon() (runners/output_file.hpp).
 std::unique_ptr<reporter> make_csv_reporter(std::unique_ptr<output_file> out);

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "parlab/error.hpp"
@@ -40,6 +42,28 @@ void read_real(const json& j, const char* key, double& into) {
   read(j, key, into);
 }
 
+// The fields placement records gained within schema 1: a file written before has none of them.
+void read_placement(const json& j, record& r) {
+  if (!j.contains("numa")) return;
+  read(j, "numa", r.numa);
+  read(j, "unpinned_numa", r.unpinned_numa);
+  read(j, "worker_cpus", r.worker_cpus);
+  read(j, "worker_nodes", r.worker_nodes);
+  std::map<std::string, std::size_t> pages;
+  read(j, "pages_per_node", pages);
+  for (const auto& [node, count] : pages) {
+    try {
+      r.pages_per_node[node == "untouched" ? -1 : std::stoi(node)] = count;
+    } catch (const std::exception&) {
+      throw usage_error(fmt::format("a record whose \"pages_per_node\" has a node \"{}\"", node));
+    }
+  }
+  // null: the pages were not located. A missing key is read, so that read() refuses it by name.
+  r.pages_on_worker_nodes = -1;
+  if (const auto share = j.find("pages_on_worker_nodes"); share == j.end() || !share->is_null())
+    read(j, "pages_on_worker_nodes", r.pages_on_worker_nodes);
+}
+
 }  // namespace
 
 record record_from_json(const json& j) {
@@ -55,6 +79,7 @@ record record_from_json(const json& j) {
   read(j, "schedule", r.schedule);
   read(j, "grain", r.grain);
   read(j, "pin", r.pin);
+  read_placement(j, r);
   read(j, "reps", r.reps);
   for (auto [key, into] : {std::pair{"median_s", &r.median_s},
                            {"min_s", &r.min_s},
@@ -112,6 +137,9 @@ result_document parse_result_document(const json& doc, const std::string& source
   out.schema = result_schema;
   for (const char* key : {"machine", "config", "records"})
     if (!doc.contains(key)) fail(fmt::format("it has no \"{}\"", key));
+  // Readers look fields up in the two blocks by name, which only an object has.
+  for (const char* key : {"machine", "config"})
+    if (!doc[key].is_object()) fail(fmt::format("\"{}\" is not an object", key));
   if (!doc["records"].is_array()) fail("\"records\" is not a list");
   out.machine = doc["machine"];
   out.config = doc["config"];

@@ -14,6 +14,8 @@
 #include <optional>
 #include <set>
 
+#include "backends/placement.hpp"
+#include "backends/topology.hpp"
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
 #include "runners/abandon.hpp"
@@ -24,6 +26,7 @@
 #include "runners/progress.hpp"
 #include "runners/rank_jobs.hpp"
 #include "runners/signals.hpp"
+#include "runners/units.hpp"
 #include "runners/watchdog.hpp"
 
 namespace parlab::runner {
@@ -42,6 +45,7 @@ json to_json(const sweep_options& o) {
           {"schedule", to_string(o.sched)},
           {"grain", o.grain},
           {"pin", to_string(o.pin)},
+          {"numa", to_string(o.numa)},
           {"timeout_s", o.timeout_s},
           {"run_timeout_s", o.run_timeout_s},
           {"weak", o.weak},
@@ -116,27 +120,6 @@ std::string weak_parameter(const kernel& k) {
       fmt::format("--weak: kernel {} has no size or count parameter to grow", k.name()));
 }
 
-// The table's --output: opened before any work, since its header is written at once.
-class output_files {
- public:
-  output_files() = default;
-  output_files(const output_files&) = delete;
-  output_files& operator=(const output_files&) = delete;
-  ~output_files() {
-    for (std::FILE* f : files_) std::fclose(f);
-  }
-  std::FILE* open(std::string_view flag, const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (f == nullptr)
-      throw usage_error(fmt::format("{} '{}': cannot write: {}", flag, path, std::strerror(errno)));
-    files_.push_back(f);
-    return f;
-  }
-
- private:
-  std::vector<std::FILE*> files_;
-};
-
 // Whether this process writes the results: every backend of the sweep says so (an MPI job's
 // ranks but the first do not, and touch no output file). A sweep over ranks launches its jobs
 // and writes what they measured; asking its backends would start MPI here.
@@ -148,8 +131,8 @@ bool reports(const sweep_options& o) {
 
 // The chosen format to --output (or stdout), plus --csv, --json and --plot, all fed alike. No
 // file is created or truncated before there is something to write into it: --csv is created at
-// the first record, a CSV or JSON --output and --json are written beside and renamed into place.
-std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files) {
+// the first record, --output (in any format) and --json are written beside and renamed into place.
+std::unique_ptr<reporter> make_sinks(const sweep_options& o) {
   std::vector<std::unique_ptr<reporter>> sinks;
   if (!reports(o)) return make_composite_reporter(std::move(sinks));  // another rank writes
   const auto report_file = [&o] {
@@ -164,11 +147,10 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files
     case output_format::json_doc:
       sinks.push_back(make_json_reporter(report_file()));
       break;
-    case output_format::table: {
-      std::FILE* out = o.output.empty() ? stdout : files.open("--output", o.output);
-      sinks.push_back(make_table_reporter(out, out == stdout && isatty(STDOUT_FILENO) != 0));
+    case output_format::table:
+      sinks.push_back(
+          make_table_reporter(report_file(), o.output.empty() && isatty(STDOUT_FILENO) != 0));
       break;
-    }
   }
   if (!o.csv_file.empty())
     sinks.push_back(make_csv_reporter(
@@ -183,12 +165,19 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o, output_files& files
 // Said before the work starts, so that nobody waits through a sweep to learn it.
 void warn_about(const json& machine, pin_policy pin) {
   const unsigned nodes = machine.value("topology", json::object()).value("numa_nodes", 1U);
+  // The hint names the default the CLI would have picked: on a topology that is not this
+  // machine's (HWLOC_SYNTHETIC) it is none, since there is nothing to pin to.
+  const bool compact_is_default =
+      detail::default_pin(detail::process_shape()) == pin_policy::compact;
   if (pin == pin_policy::none && nodes > 1)
     fmt::print(stderr,
                "parlab: warning: workers are not pinned on a machine of {} NUMA nodes: the "
                "scheduler may move them away from their data, and memory-bound times move with "
-               "it (--pin compact is the default here)\n",
-               nodes);
+               "it ({})\n",
+               nodes,
+               compact_is_default ? "--pin compact is the default here"
+                                  : "the topology hwloc loaded is not this machine's: nothing "
+                                    "to pin to");
   const std::string governor = machine.value("governor", std::string("unknown"));
   if (governor != "unknown" && governor != "performance")
     fmt::print(stderr,
@@ -205,23 +194,33 @@ class sweep_runner {
         weak_param_(o.weak ? weak_parameter(k) : ""),
         steps_(plan(o)),
         progress_(o.progress, step_weights(steps_, o.weak)) {
-    base_ = o.params;
-    base_.fill_defaults(k.params());
-    rep_ = make_sinks(o, files_);
-    m_.reps = o.reps;
-    m_.warmup = o.warmup;
-    const cpu_allowance cpus = usable_cpus();
-    m_.cores = cpus.cpus;
-    m_.cpu_limit = cpus.limited_by;
-    m_.run.sched = o.sched;
-    m_.run.grain = o.grain;
-    m_.run.pin = o.pin;
-    m_.gil_interval_s = o.gil_interval_s;
-    if (!o.cpu_on.empty()) {
-      m_.second_stage = find_backend(o.cpu_on);
-      m_.second_stage_workers = o.cpu_workers;
-    }
+    // The handler first: a signal from here on is reported as any other, "stopped during
+    // start-up after 0 of N points" (a slow start, under a sanitizer, lasted past 0.3 s).
     for (const step& s : steps_) points_ += s.ranks > 0 ? o.backends.size() * o.threads.size() : 1;
+    signals_.handle_with([this](int signal) { on_signal(signal); });
+    try {
+      base_ = o.params;
+      base_.fill_defaults(k.params());
+      rep_ = make_sinks(o);
+      m_.reps = o.reps;
+      m_.warmup = o.warmup;
+      const cpu_allowance cpus = usable_cpus();
+      m_.cores = cpus.cpus;
+      m_.cpu_limit = cpus.limited_by;
+      m_.run.sched = o.sched;
+      m_.run.grain = o.grain;
+      m_.run.pin = o.pin;
+      m_.gil_interval_s = o.gil_interval_s;
+      m_.numa = o.numa;
+      m_.layout = &layout_;
+      if (!o.cpu_on.empty()) {
+        m_.second_stage = find_backend(o.cpu_on);
+        m_.second_stage_workers = o.cpu_workers;
+      }
+    } catch (...) {
+      signals_.handle_with({});  // the destructor will not run: the handler must go now
+      throw;
+    }
   }
   // A signal that comes from here on finds nothing of this sweep to write.
   ~sweep_runner() { signals_.handle_with({}); }
@@ -229,7 +228,6 @@ class sweep_runner {
   sweep_runner& operator=(const sweep_runner&) = delete;
 
   int run() {
-    signals_.handle_with([this](int signal) { on_signal(signal); });
     if (!o_.ranks.empty()) adopt_orphans();  // a rank outlives a killed mpirun
     if (o_.timeout_s > 0)
       watchdog_ = std::make_unique<watchdog>(o_.timeout_s, [this] {
@@ -246,16 +244,21 @@ class sweep_runner {
     json machine = machine_facts();
     // First: the config block shows what the kernel derived. Not for a sweep over ranks with no
     // baseline here: its ranks prepare their own slices.
-    if (steps_.empty() || steps_.front().ranks == 0)
-      prepare_for(1, steps_.empty() ? reference_backend() : *steps_.front().b);
-    probe_bandwidth(machine);
-    if (!o_.rank_job) warn_about(machine, o_.pin);
+    if (steps_.empty())
+      prepare_for(1, reference_backend(), 1);
+    else if (steps_.front().ranks == 0)
+      prepare_for(1, *steps_.front().b, steps_.front().threads);
+    // Only the process that reports speaks: a job's other ranks neither probe the machine they
+    // share with rank 0 (their probes would skew its figure) nor repeat its warnings.
+    const bool speaks = reports(o_);
+    if (speaks) probe_bandwidth(machine);
+    if (speaks && !o_.rank_job) warn_about(machine, o_.pin);
     {
       const std::lock_guard lock(report_mutex_);
       rep_->begin(machine, config());
     }
-    if (!o_.skipped.empty()) fmt::print(stderr, "parlab: {}\n", o_.skipped);
-    if (o_.command == "sweep" && !o_.reference_baseline && !o_.rank_job)
+    if (speaks && !o_.skipped.empty()) fmt::print(stderr, "parlab: {}\n", o_.skipped);
+    if (speaks && o_.command == "sweep" && !o_.reference_baseline && !o_.rank_job)
       fmt::print(stderr,
                  "parlab: no seq baseline (seq cannot run {}{}): each backend's speedup is against "
                  "its own run at t={}, efficiency = speedup x {} / t\n",
@@ -310,8 +313,10 @@ class sweep_runner {
   // Prepares the kernel when the size changes; a failure becomes the detail of every record
   // at that size, so that the sweep goes on (a weak sweep may run out of memory at 16x only).
   // The slice prepared is the one the backend says this process owns (all of it on one
-  // machine; a rank's block under MPI), asked before anything is allocated.
-  void prepare_for(unsigned factor, const backend& owner) {
+  // machine; a rank's block under MPI), asked before anything is allocated. Its pages are first
+  // touched from the CPUs the backend's workers will run on at `threads` (docs/RUNNER.md, "NUMA
+  // placement"); later points move them (data_layout) rather than prepare again.
+  void prepare_for(unsigned factor, const backend& owner, unsigned threads) {
     const param_values values = values_at(factor);
     const std::size_t n = k_.index_space(values);
     const index_range owned = n > 0 ? owner.owned(n) : index_range{0, 0};
@@ -321,6 +326,10 @@ class sweep_runner {
     m_.work_share = n > 0 ? static_cast<double>(owned.size()) / static_cast<double>(n) : 1.0;
     doing(fmt::format("preparing {} {}", k_.name(), params_text(factor)));
     try {
+      run_options touching = m_.run;  // a backend that ignores the thread count is never pinned
+      touching.threads = threads;
+      const first_touch_on guard(owner.traits().uses_thread_count ? touch_cpus(touching)
+                                                                  : std::vector<int>{});
       if (n > 0)
         k_.prepare_slice(values, owned);
       else
@@ -334,12 +343,13 @@ class sweep_runner {
   void run_step(const step& s) {
     if (s.ranks > 0) return run_job(s);
     const unsigned factor = size_factor(s);
-    prepare_for(factor, *s.b);
+    prepare_for(factor, *s.b, s.threads);
     const std::string label =
         fmt::format("{} t={}", s.b->name(), s.b->traits().uses_thread_count ? s.threads : 1);
     doing(label);
     progress_.start(label);
     m_.run.threads = s.threads;
+    if (!prepare_error_.empty()) s.b->failed_outside_run(prepare_error_);
     record r = prepare_error_.empty()
                    ? measure(k_, params_text(factor), *s.b, m_)
                    : unmeasured(k_, params_text(factor), *s.b, m_, prepare_error_);
@@ -353,7 +363,7 @@ class sweep_runner {
   // records join the report, or, when it wrote none, a failed record for each of its points.
   void run_job(const step& s) {
     release_data();
-    const std::string label = fmt::format("{} ranks", s.ranks);
+    const std::string label = plural(s.ranks, "rank", "ranks");
     doing(fmt::format("the job of {} ({})", label, to_string(o_.launcher)));
     progress_.start(label);
     const std::string path = temp_result_path();
@@ -544,9 +554,9 @@ class sweep_runner {
   std::vector<step> steps_;
   progress_bar progress_;
   param_values base_;
-  output_files files_;
   std::unique_ptr<reporter> rep_;
   measure_options m_;
+  data_layout layout_;  // where the kernel's data was last moved, across the points
   launch_host host_ = o_.ranks.empty() ? launch_host{} : this_host();
   std::set<std::string> said_;  // the launcher flags a sweep over ranks has explained
   std::optional<unsigned> prepared_factor_;

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <iterator>
 #include <type_traits>
 #include <variant>
 
@@ -59,12 +60,16 @@ std::string fields_line(const std::vector<parlab::record_field>& fields) {
 
 // Data smaller than a few huge pages says nothing about whether huge pages were granted.
 constexpr std::size_t huge_page_flag_bytes = std::size_t{8} << 20;
+// Below this share of its pages on its workers' nodes, a memory-bound result is the remote
+// nodes' (flagged "local=NN%").
+constexpr double local_flag_share = 0.9;
 
 // Aligned rows that fit 80 columns, printed as each record completes; the fits follow, then a
 // legend for any flag that appeared, so that a reader never has to guess what "noisy" means.
 class table_reporter final : public reporter {
  public:
-  table_reporter(std::FILE* out, bool colour) : out_(out), colour_(colour) {}
+  table_reporter(std::unique_ptr<output_file> out, bool colour)
+      : out_(std::move(out)), colour_(colour) {}
 
   void begin(const json& machine, const json& config) override {
     weak_ = config.value("weak", false);
@@ -74,40 +79,44 @@ class table_reporter final : public reporter {
           fmt::format("{} {}, {} x threads (weak scaling)", text_of(config, "kernel"),
                       text_of(config, "params_text", ""), text_of(config, "weak_param", ""));
     print_header(machine, config);
+    flush();  // on a terminal, at once; a file --output holds it in its temporary until the end
   }
 
   void add(const record& r) override {
     print_heading_if_new(r);
     print_row(r);
-    if (!r.verified) fmt::print(out_, "  error: {}\n", r.detail);
+    if (!r.verified) say("  error: {}\n", r.detail);
     if (r.ideal_s > 0 && r.verified)
-      fmt::print(out_, "  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s),
-                 r.ideal_s / r.median_s);
+      say("  ideal {} -> efficiency {:.3f}\n", format_duration(r.ideal_s), r.ideal_s / r.median_s);
     if (r.verified && (r.ranks > 1 || !r.binding.empty()))
-      fmt::print(out_, "  {} ranks x {} = {} workers; a rank's own run {} to {}{}{}\n", r.ranks,
-                 r.threads, r.total_workers, format_duration(r.rank_time_min_s),
-                 format_duration(r.rank_time_max_s),
-                 r.transport.empty() ? "" : " (btl " + r.transport + ")",
-                 r.binding.empty() ? "" : "; launched with " + r.binding);
-    if (r.verified && !r.fields.empty()) fmt::print(out_, "  {}\n", fields_line(r.fields));
-    if (r.verified && !r.lesson.empty()) fmt::print(out_, "  lesson: {}\n", r.lesson);
+      say("  {} x {} = {}; a rank's own run {} to {}{}{}\n", plural(r.ranks, "rank", "ranks"),
+          r.threads, plural(r.total_workers, "worker", "workers"),
+          format_duration(r.rank_time_min_s), format_duration(r.rank_time_max_s),
+          r.transport.empty() ? "" : " (btl " + r.transport + ")",
+          r.binding.empty() ? "" : "; launched with " + r.binding);
+    if (r.verified && !r.fields.empty()) say("  {}\n", fields_line(r.fields));
+    if (r.verified && !r.lesson.empty()) say("  lesson: {}\n", r.lesson);
     over_ = over_ || r.oversubscribed;
+    unpinned_ = unpinned_ || r.unpinned_numa;
     noisy_ = noisy_ || r.noisy;
     warmup_ = warmup_ || r.warmup_problem;
     bandwidth_ = bandwidth_ || r.bandwidth_fraction > 0;
-    std::fflush(out_);
+    flush();
   }
 
   void end(const std::vector<backend_fit>& fits) override {
     print_fits(fits);
     print_legend();
-    std::fflush(out_);
+    flush();
+    out_->commit();
   }
 
   void abandon(const std::vector<backend_fit>& fits, const stop_reason& why) override {
-    end(fits);
-    fmt::print(out_, "abandoned: {}; the rows above are all that finished\n", why.reason);
-    std::fflush(out_);
+    print_fits(fits);
+    print_legend();
+    say("abandoned: {}; the rows above are all that finished\n", why.reason);
+    flush();
+    out_->commit();
   }
 
  private:
@@ -115,18 +124,17 @@ class table_reporter final : public reporter {
     std::vector<std::string> backends;
     for (const json& b : c.value("backend_order", json::array()))
       backends.push_back(b.get<std::string>());
-    fmt::print(out_, "parlab {} -k {}: backends {} (in this order), threads {}\n",
-               text_of(c, "command"), text_of(c, "kernel"), fmt::join(backends, ","),
-               text_of(c, "threads_spec"));
-    fmt::print(out_, "cpu: {}\n", text_of(m, "cpu_model"));
-    fmt::print(out_, "cpus: {}; governor {}; turbo {}; THP {}; OMP_WAIT_POLICY {}\n", cpus_line(m),
-               text_of(m, "governor"), text_of(m, "turbo"), text_of(m, "transparent_hugepages"),
-               omp_wait_policy(m));
+    say("parlab {} -k {}: backends {} (in this order), threads {}\n", text_of(c, "command"),
+        text_of(c, "kernel"), fmt::join(backends, ","), text_of(c, "threads_spec"));
+    say("cpu: {}\n", text_of(m, "cpu_model"));
+    say("cpus: {}; governor {}; turbo {}; THP {}; OMP_WAIT_POLICY {}\n", cpus_line(m),
+        text_of(m, "governor"), text_of(m, "turbo"), text_of(m, "transparent_hugepages"),
+        omp_wait_policy(m));
     if (m.contains("read_bandwidth"))
-      fmt::print(out_, "read bandwidth: {:.1f} GB/s (probe: {} MiB on {} threads, this run)\n",
-                 m["read_bandwidth"]["gbs"].get<double>(),
-                 m["read_bandwidth"]["bytes"].get<std::size_t>() >> 20,
-                 m["read_bandwidth"]["threads"].get<unsigned>());
+      say("read bandwidth: {:.1f} GB/s (probe: {} MiB on {} threads, this run)\n",
+          m["read_bandwidth"]["gbs"].get<double>(),
+          m["read_bandwidth"]["bytes"].get<std::size_t>() >> 20,
+          m["read_bandwidth"]["threads"].get<unsigned>());
   }
 
   void print_heading_if_new(const record& r) {
@@ -134,11 +142,10 @@ class table_reporter final : public reporter {
     const std::string key = weak_ ? r.kernel : r.kernel + r.params;
     if (key == heading_) return;
     heading_ = key;
-    fmt::print(out_, "\n{}  ({}, {} reps)\n", weak_ ? weak_heading_ : r.kernel + " " + r.params,
-               r.schedule, r.reps);
-    fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6} {:>7} {:>5} {:>13} {:>4}  {}\n", "backend",
-               "thr", "median", "min", "cv%", weak_ ? "scaled" : "speedup", "eff", "throughput",
-               "seen", "ok");
+    say("\n{}  ({}, {} reps)\n", weak_ ? weak_heading_ : r.kernel + " " + r.params, r.schedule,
+        r.reps);
+    say("{:<8} {:>4} {:>9} {:>9} {:>6} {:>7} {:>5} {:>13} {:>4}  {}\n", "backend", "thr", "median",
+        "min", "cv%", weak_ ? "scaled" : "speedup", "eff", "throughput", "seen", "ok");
   }
 
   void print_row(const record& r) {
@@ -147,10 +154,9 @@ class table_reporter final : public reporter {
     const std::string tput =
         r.throughput > 0 ? fmt::format("{:.3g} {}", r.throughput, r.throughput_unit) : "-";
     const bool timed = !r.samples_s.empty();
-    fmt::print(out_, "{:<8} {:>4} {:>9} {:>9} {:>6.1f} {:>7} {:>5} {:>13} {:>4}  ", r.backend,
-               r.threads, timed ? format_duration(r.median_s) : "-",
-               timed ? format_duration(r.min_s) : "-", r.cv * 100, speedup, eff, tput,
-               r.workers_seen);
+    say("{:<8} {:>4} {:>9} {:>9} {:>6.1f} {:>7} {:>5} {:>13} {:>4}  ", r.backend, r.threads,
+        timed ? format_duration(r.median_s) : "-", timed ? format_duration(r.min_s) : "-",
+        r.cv * 100, speedup, eff, tput, r.workers_seen);
     if (r.verified)
       print_styled("yes", fmt::fg(fmt::terminal_color::green));
     else
@@ -160,21 +166,26 @@ class table_reporter final : public reporter {
     if (r.noisy) flags += " noisy";
     if (r.bandwidth_fraction > 0) flags += fmt::format(" bw={:.0f}%", 100 * r.bandwidth_fraction);
     if (r.warmup_problem) flags += " warmup";
+    if (r.unpinned_numa) flags += " unpinned";
+    if (r.pages_on_worker_nodes >= 0 && r.pages_on_worker_nodes < local_flag_share) {
+      remote_ = true;
+      flags += fmt::format(" local={:.0f}%", 100 * r.pages_on_worker_nodes);
+    }
     if (r.data_bytes >= huge_page_flag_bytes) {
       huge_ = true;
       flags += fmt::format(" hp={:.0f}%", 100.0 * static_cast<double>(r.huge_page_bytes) /
                                               static_cast<double>(r.data_bytes));
     }
-    fmt::print(out_, "{}\n", flags);
+    say("{}\n", flags);
   }
 
   void print_fits(const std::vector<backend_fit>& fits) {
     if (fits.empty()) return;
     bool any_model = false;
-    fmt::print(out_, "\n{:<8} {:>8} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5}\n", "backend", "best", "at",
-               weak_ ? "gustaf_s" : "amdahl_f", "sigma", "kappa", "peak", "R2");
+    say("\n{:<8} {:>8} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5}\n", "backend", "best", "at",
+        weak_ ? "gustaf_s" : "amdahl_f", "sigma", "kappa", "peak", "R2");
     for (const backend_fit& f : fits) {
-      fmt::print(out_, "{:<8} {:>8.2f} {:>5}", f.backend, f.best_speedup, f.best_threads);
+      say("{:<8} {:>8.2f} {:>5}", f.backend, f.best_speedup, f.best_threads);
       const std::optional<double> serial =
           weak_ ? f.gustafson_serial_fraction : f.amdahl_serial_fraction;
       if (f.usl && serial) {
@@ -183,25 +194,22 @@ class table_reporter final : public reporter {
                                    ? std::string("n/a")
                                    : fmt::format("{:.2f}", f.usl->r_squared);
         if (f.usl->trusted()) {
-          fmt::print(out_, " {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5}\n", *serial, f.usl->sigma,
-                     f.usl->kappa, peak_text(f.usl->peak_threads), r2);
+          say(" {:>8.4f} {:>8.4f} {:>8.5f} {:>6} {:>5}\n", *serial, f.usl->sigma, f.usl->kappa,
+              peak_text(f.usl->peak_threads), r2);
         } else {
           poor_fit_ = true;
-          fmt::print(out_, " {:>8.4f} {:>8} {:>8} {:>6} {:>5} poor fit\n", *serial, "-", "-", "-",
-                     r2);
+          say(" {:>8.4f} {:>8} {:>8} {:>6} {:>5} poor fit\n", *serial, "-", "-", "-", r2);
         }
       } else {
-        fmt::print(out_, " {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
+        say(" {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
       }
     }
     if (!any_model)
-      fmt::print(out_, "({} and USL fits need 3 or more thread counts)\n",
-                 weak_ ? "Gustafson" : "Amdahl");
+      say("({} and USL fits need 3 or more thread counts)\n", weak_ ? "Gustafson" : "Amdahl");
     if (poor_fit_)
-      fmt::print(out_,
-                 "(poor fit: R2 below {:g} or undefined, so the USL's sigma, kappa and peak are "
-                 "not shown)\n",
-                 usl_r_squared_floor);
+      say("(poor fit: R2 below {:g} or undefined, so the USL's sigma, kappa and peak are "
+          "not shown)\n",
+          usl_r_squared_floor);
   }
 
   // "n/a" where no peak exists (sigma >= 1), "inf" where the model never turns down (kappa 0).
@@ -222,28 +230,49 @@ class table_reporter final : public reporter {
     if (bandwidth_)
       parts.push_back("bw = throughput as a share of the read bandwidth probed above");
     if (huge_) parts.push_back("hp = share of the kernel's data in huge pages (smaps)");
-    if (!parts.empty()) fmt::print(out_, "flags: {}\n", fmt::join(parts, "; "));
+    if (unpinned_)
+      parts.push_back("unpinned = workers free to drift from their data's NUMA node (--pin)");
+    if (remote_) parts.push_back("local = share of the data's pages on the workers' nodes");
+    if (!parts.empty()) say("flags: {}\n", fmt::join(parts, "; "));
   }
 
   void print_styled(const char* text, fmt::text_style style) {
     if (colour_)
-      fmt::print(out_, style, "{:<3}", text);
+      fmt::format_to(std::back_inserter(buf_), style, "{:<3}", text);
     else
-      fmt::print(out_, "{:<3}", text);
+      say("{:<3}", text);
   }
 
-  std::FILE* out_;
+  template <class... Args>
+  void say(fmt::format_string<Args...> text, Args&&... args) {
+    fmt::format_to(std::back_inserter(buf_), text, std::forward<Args>(args)...);
+  }
+
+  // Each piece is written whole when complete: a file --output is a replaced output_file, so an
+  // earlier table of that name stays until this one is finished or abandoned.
+  void flush() {
+    out_->append({buf_.data(), buf_.size()});
+    buf_.clear();
+  }
+
+  std::unique_ptr<output_file> out_;
+  fmt::memory_buffer buf_;
   bool colour_;
   bool weak_ = false;
   std::string weak_heading_, usable_cpus_ = "usable", heading_;
   bool over_ = false, noisy_ = false, warmup_ = false, bandwidth_ = false, huge_ = false;
+  bool unpinned_ = false, remote_ = false;
   bool poor_fit_ = false;
 };
 
 }  // namespace
 
+std::unique_ptr<reporter> make_table_reporter(std::unique_ptr<output_file> out, bool colour) {
+  return std::make_unique<table_reporter>(std::move(out), colour);
+}
+
 std::unique_ptr<reporter> make_table_reporter(std::FILE* out, bool colour) {
-  return std::make_unique<table_reporter>(out, colour);
+  return make_table_reporter(std::make_unique<output_file>(out), colour);
 }
 
 }  // namespace parlab::runner

@@ -132,4 +132,8 @@ std::string format_duration(double seconds) {
   return fmt::format("{:.3g} ns", seconds * 1e9);
 }
 
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 }  // namespace parlab::runner

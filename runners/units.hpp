@@ -25,5 +25,7 @@ std::vector<unsigned> parse_threads(std::string_view text, unsigned limit);
 
 // "1.5 s", "150 ms", "20 us": the shortest readable form of a duration.
 std::string format_duration(double seconds);
+// "1 rank", "3 ranks".
+std::string plural(std::size_t n, std::string_view one, std::string_view many);
 
 }  // namespace parlab::runner

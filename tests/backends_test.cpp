@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parlab/engine.hpp"
+#include "tests/children.hpp"
 #include "tests/registered_backends.hpp"
 #include "tests/small_kernel_values.hpp"
 
@@ -34,6 +35,9 @@ TEST_P(backend_matrix, sums_every_edge_size_exactly) {
   const auto& [name, threads, sched] = GetParam();
   const parlab::backend* b = parlab::find_backend(name);
   ASSERT_NE(b, nullptr);
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
   for (std::size_t n : {0UL, 1UL, 2UL, 7UL, 97UL, 65537UL, 1000003UL}) {
     for (std::size_t grain : {0UL, 1UL, 1000UL}) {
       const auto r = parlab::parallel_reduce(
@@ -52,6 +56,11 @@ TEST_P(backend_matrix, sums_every_edge_size_exactly) {
       if (n > 0) {
         EXPECT_GE(r.report.workers_seen, 1U);
       }
+      // Where the workers ran is measured: one CPU per worker seen, each one this process may use.
+      EXPECT_EQ(r.report.worker_cpus.size(), r.report.workers_seen) << name << " n=" << n;
+      for (const int cpu : r.report.worker_cpus)
+        EXPECT_TRUE(cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &allowed))
+            << name << " " << cpu;
     }
   }
 }
@@ -129,12 +138,6 @@ INSTANTIATE_TEST_SUITE_P(all, backend_matrix,
                                                           schedule::guided)),
                          matrix_name);
 
-bool any_child_left() {
-  // waitpid(-1) with WNOHANG: ECHILD means this process has no child at all, reaped or not.
-  int status = 0;
-  return waitpid(-1, &status, WNOHANG) != -1 || errno != ECHILD;
-}
-
 class process_backend : public testing::TestWithParam<std::string> {
  protected:
   void TearDown() override { parlab::find_backend(GetParam())->release(); }
@@ -157,7 +160,7 @@ TEST_P(process_backend, a_child_killed_by_a_signal_is_named_and_reaped) {
     EXPECT_NE(what.find("worker 2"), std::string::npos) << what;
   }
   b->release();
-  EXPECT_FALSE(any_child_left());
+  EXPECT_TRUE(parlab::testing::no_child_left());
 }
 
 TEST_P(process_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) {
@@ -171,7 +174,7 @@ TEST_P(process_backend, a_killed_child_fails_the_run_and_the_others_are_reaped) 
                    std::plus<>{}),
                parlab::run_error);
   b->release();
-  EXPECT_FALSE(any_child_left());
+  EXPECT_TRUE(parlab::testing::no_child_left());
 }
 
 // The pool is reused between runs of one task and still gives the right answer each time.
@@ -201,7 +204,7 @@ TEST(forkpool_backend, reuses_its_workers_for_one_task_and_reforks_for_the_next)
   b->run(next, {.threads = 2}, &result);
   EXPECT_TRUE(k->verify(&result).ok);
   b->release();
-  EXPECT_FALSE(any_child_left());
+  EXPECT_TRUE(parlab::testing::no_child_left());
 }
 
 INSTANTIATE_TEST_SUITE_P(

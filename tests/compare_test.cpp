@@ -154,7 +154,7 @@ TEST(compare, records_of_one_file_only_are_listed_as_such) {
 
 TEST(compare, everything_that_identifies_a_measurement_keeps_records_apart) {
   const record base = point("threads", 2, around(1.0));
-  std::vector<record> variants(7, base);
+  std::vector<record> variants(8, base);
   variants[0].params = "size=2000 intensity=0";
   variants[1].schedule = "dynamic";
   variants[2].grain = 512;
@@ -162,6 +162,7 @@ TEST(compare, everything_that_identifies_a_measurement_keeps_records_apart) {
   variants[4].ranks = 2;
   variants[5].fields.push_back({"gil", std::string("held")});
   variants[6].binding = "--bind-to none";
+  variants[7].numa = "interleave";
   for (const record& v : variants) {
     const comparison c = compare(document({base, point("seq", 1, around(1.0))}),
                                  document({v, point("seq", 1, around(1.0))}));
@@ -172,6 +173,11 @@ TEST(compare, everything_that_identifies_a_measurement_keeps_records_apart) {
   fewer_cores.cores = 1;
   fewer_cores.oversubscribed = true;
   EXPECT_EQ(compare(document({base}), document({fewer_cores})).entries.size(), 1U);
+  // Nor are the CPUs a pin policy chose, which follow the machine and its mask: the policy is.
+  record compact = base, compact_elsewhere = base;
+  compact.pin = "compact: 0 1";
+  compact_elsewhere.pin = "compact: 0 0";
+  EXPECT_EQ(compare(document({compact}), document({compact_elsewhere})).entries.size(), 1U);
 }
 
 TEST(compare, the_gil_and_its_interval_are_part_of_the_identity) {
@@ -206,6 +212,39 @@ TEST(compare, files_that_share_no_measurement_are_refused_naming_both) {
     EXPECT_NE(what.find("new.json has io tasks=4"), std::string::npos) << what;
   }
   EXPECT_THROW(compare(document({}), document({})), parlab::usage_error);
+}
+
+// What parse_result_text refuses bad.json with; "(read)" when it read it.
+std::string refusal(const json& doc) {
+  try {
+    (void)parse_result_text(doc.dump(), "bad.json");
+  } catch (const parlab::usage_error& e) {
+    return e.what();
+  }
+  return "(read)";
+}
+
+// A malformed file is bad input (exit 2) named with what is wrong: not read past a missing key,
+// not a library's exception out of compare (exit 1, "FAILED").
+TEST(compare, malformed_documents_are_refused_naming_the_file_and_the_fault) {
+  const json good = {{"schema", result_schema},
+                     {"machine", document({}).machine},
+                     {"config", document({}).config},
+                     {"records", json::array({to_json(point("threads", 2, around(1.0)))})}};
+  ASSERT_EQ(refusal(good), "(read)");
+  json no_share = good;
+  no_share["records"][0].erase("pages_on_worker_nodes");
+  std::string what = refusal(no_share);
+  EXPECT_NE(what.find("'bad.json'"), std::string::npos) << what;
+  EXPECT_NE(what.find("a record without \"pages_on_worker_nodes\""), std::string::npos) << what;
+  for (const char* block : {"machine", "config"}) {
+    json flat = good;
+    flat[block] = "a laptop";
+    what = refusal(flat);
+    EXPECT_NE(what.find("'bad.json'"), std::string::npos) << what;
+    EXPECT_NE(what.find('"' + std::string(block) + "\" is not an object"), std::string::npos)
+        << what;
+  }
 }
 
 TEST(machine_differences, name_what_moves_numbers_down_to_the_variable) {

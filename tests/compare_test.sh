@@ -100,6 +100,17 @@ edit "$tmp/a.json" "$tmp/nosamples.json" "d['records'][0].pop('samples_s')"
 expect 2 compare "$tmp/a.json" "$tmp/nosamples.json"
 has err "samples_s"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "a refusal is one line"
+# A placement record cut short of its last field, and a machine block that is no object.
+edit "$tmp/a.json" "$tmp/noshare.json" "d['records'][0].pop('pages_on_worker_nodes')"
+expect 2 compare "$tmp/a.json" "$tmp/noshare.json"
+has err "new '$tmp/noshare.json': not a parlab result document"
+has err 'a record without "pages_on_worker_nodes"'
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "a refusal is one line"
+edit "$tmp/a.json" "$tmp/flatmachine.json" "d['machine'] = 'a laptop'"
+expect 2 compare "$tmp/flatmachine.json" "$tmp/a.json"
+has err "base '$tmp/flatmachine.json': not a parlab result document"
+has err '"machine" is not an object'
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "a refusal is one line"
 
 # Bad flags: exit 2 before any file is read.
 expect 2 compare "$tmp/a.json" "$tmp/a.json" --threshold -1
@@ -123,7 +134,10 @@ fi
 
 # --- the done criterion, which needs the 2 CPUs free while the unpinned sweeps ran: another
 # process's load, changing from one sweep to the next, moves their times by more than 5% ---
-python3 - "$tmp" <<'PY' || exit 77
+# A passing load is waited out: the sweeps are taken again, up to three times in all, before the
+# test counts itself skipped.
+quiet() {
+  python3 - "$tmp" <<'PY'
 import json, sys
 for name in ("a", "b"):
     others = float(open(f"{sys.argv[1]}/{name}.others").read())
@@ -131,14 +145,34 @@ for name in ("a", "b"):
          if x["backend"] == "threads"}
     speedup = r[1]["median_s"] / r[2]["median_s"]
     if others > 0.1 or speedup < 1.6:
-        print(f"SKIP: during sweep {name} other processes kept {others:.2f} CPUs busy and 2 "
-              f"threads ran {speedup:.2f}x faster than 1: the machine was not quiet, so it cannot "
-              "show whether compare tells the same code from a slower run")
+        print(f"compare: during sweep {name} other processes kept {others:.2f} CPUs busy and 2 "
+              f"threads ran {speedup:.2f}x faster than 1: the machine was not quiet")
         sys.exit(1)
 PY
+}
+for attempt in 1 2 3; do
+  quiet && break
+  if [ "$attempt" -eq 3 ]; then
+    echo "SKIP: not quiet in 3 attempts, so this machine cannot show whether compare tells the" \
+      "same code from a slower run"
+    exit 77
+  fi
+  sleep 2
+  timed_sweep a
+  timed_sweep b
+  timed_sweep slow taskset -c 0
+done
 # A threshold of 25%: two sweeps of the same code, one after the other on a shared VM, were seen
 # 5.7% apart with p < 0.01 (a neighbour's load that /proc/stat's steal does not show), while the
 # 2-thread point under taskset takes about twice as long: 25% sits 4x under that effect.
+# Even so, a neighbour's load that /proc/stat does not show can come and go between two sweeps
+# (seen once in a fresh-clone CI: seq 1.30x, p 0.008, the threads points unchanged). The second
+# sweep is then taken again, at most twice, before the difference counts as compare's failure.
+for again in 1 2; do
+  "$parlab" compare "$tmp/a.json" "$tmp/b.json" --threshold 25 >/dev/null 2>&1 && break
+  echo "compare: two sweeps of the same code differed beyond 25%: sweep b again ($again of 2)"
+  timed_sweep b
+done
 expect 0 compare "$tmp/a.json" "$tmp/b.json" --threshold 25
 expect 1 compare "$tmp/a.json" "$tmp/slow.json" --threshold 25
 grep -E '^  threads +2 .* slower' "$tmp/out" >/dev/null || fail "the 2-thread point is not slower"

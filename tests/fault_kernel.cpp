@@ -1,4 +1,5 @@
-// The fault kernel, for tests only: it throws, crashes or hangs at a chosen index, so that the
+// The fault kernel, for tests only: it throws, crashes, hangs, covers the wrong index or fails to
+// prepare at a chosen index, so that the
 // tests can hold every backend and the runner to what they promise when a body fails
 // (docs/RUNNER.md, "Faults"). It is compiled into parlab_tests and parlab_faulty (the CLI plus
 // this file), never into the engine, so `parlab list` does not show it. It only faults: telling
@@ -17,7 +18,7 @@
 namespace parlab {
 namespace {
 
-enum class fault { none, throws, crash, hang };
+enum class fault { none, throws, crash, hang, wrong, prepare };
 
 // Items of no work, each covering its index (so a run that skips or repeats one fails its
 // check), except item --at, which faults. A waits kernel, so that the event loop runs it too;
@@ -28,7 +29,8 @@ class fault_kernel final : public waits_kernel<coverage> {
  public:
   std::string_view name() const override { return "fault"; }
   std::string_view description() const override {
-    return "tests only: --fault throw|crash|hang at index --at of --items; --others hang";
+    return "tests only: --fault throw|crash|hang|wrong|prepare at index --at of --items; --others "
+           "hang";
   }
   std::vector<param_spec> params() const override {
     return {{"fault",
@@ -36,7 +38,7 @@ class fault_kernel final : public waits_kernel<coverage> {
              0,
              "what item --at does",
              0,
-             {"none", "throw", "crash", "hang"}},
+             {"none", "throw", "crash", "hang", "wrong", "prepare"}},
             {"at", param_kind::count, 0, "the index that faults", 0},
             {"others",
              param_kind::choice,
@@ -60,14 +62,20 @@ class fault_kernel final : public waits_kernel<coverage> {
     at_ = values.count("at");  // beyond the items: no fault, until a --weak sweep grows them
     others_hang_ = values.choice("others") == 1;
     owned_ = owned;
+    // prepare: the process whose slice holds --at fails before any run (under MPI, one rank).
+    if (fault_ == fault::prepare && at_ >= owned.begin && at_ < owned.end)
+      throw std::runtime_error("the fault kernel failed to prepare index " + std::to_string(at_));
   }
 
   waiting<coverage> item(std::size_t j, timespec start) const override {
     const std::size_t i = owned_.begin + j;
     // A hang is suspended on an event loop, blocked elsewhere.
-    if (i == at_ ? fault_ == fault::hang : others_hang_) co_await until(after(start, hang_ns));
+    if (i == at_ ? fault_ == fault::hang : others_hang_) co_await until{after(start, hang_ns)};
     if (i == at_) strike(i);
-    co_return coverage::of({i, i + 1});
+    // wrong: the partial claims the next index instead, which the check must catch (under MPI,
+    // on the rank that ran it, before the reduce).
+    const std::size_t covered = i == at_ && fault_ == fault::wrong ? i + 1 : i;
+    co_return coverage::of({covered, covered + 1});
   }
   coverage combine(const coverage& a, const coverage& b) const override { return a + b; }
   verdict check(const coverage& c) const override {

@@ -7,6 +7,8 @@
 # finished records written; --run-timeout's bad values are one line and exit 2; `parlab list`
 # does not show the kernel; no process is left behind. Usage: faults_test.sh parlab_faulty parlab
 set -u
+# shellcheck source=tests/elapsed.sh
+source "$(dirname "$0")/elapsed.sh"
 faulty=$(realpath "$1")
 parlab=$(realpath "$2")
 tmp=$(mktemp -d)
@@ -32,7 +34,7 @@ run() {
   local start=$EPOCHREALTIME
   "$@" >"$name.out" 2>"$name.err"
   local got=$?
-  took=$(echo "$EPOCHREALTIME - $start" | bc)
+  took=$(seconds_since "$start")
   if [ "$got" -ne "$want" ]; then
     fail "$name: exit $got, expected $want"; cat "$name.err"; return 1
   fi
@@ -42,7 +44,7 @@ has() {  # has NAME FILE ERE
   if grep -qE -- "$3" "$2"; then pass; else fail "$1: $2 lacks /$3/"; head -c 2000 "$2"; fi
 }
 faster() {  # faster NAME SECONDS: the last run took less
-  if [ "$(echo "$took < $2" | bc)" -eq 1 ]; then pass; else fail "$1: took $took s, not under $2"; fi
+  if under "$took" "$2"; then pass; else fail "$1: took $took s, not under $2"; fi
 }
 left_behind() {  # the processes started here still alive (or zombies), as "pid command"
   local p
@@ -84,6 +86,20 @@ if run throw 1 "$faulty" run -k fault -b all -t 2 --fault throw --at 700 --forma
 fi
 nothing_left throw
 
+# ---- a wrong partial, on every backend of this machine: each record fails its check ----
+if run wrong 1 "$faulty" run -k fault -b all -t 2 --fault wrong --at 700 --format csv -o w.csv; then
+  check "wrong: one record per backend" [ "$(($(wc -l <w.csv) - 1))" -eq "$backends" ]
+  check "wrong: every record fails its check" \
+    [ "$(grep -c 'wrong result: .* items, each once: no' w.csv)" -eq "$backends" ]
+fi
+nothing_left wrong
+
+# ---- a failure to prepare the data: every record says so, none is measured ----
+if run prepare 1 "$faulty" run -k fault -b seq,threads -t 2 --fault prepare --at 3 --format csv -o p.csv; then
+  check "prepare: every record names the failure" \
+    [ "$(grep -c 'failed: the fault kernel failed to prepare index 3' p.csv)" -eq 2 ]
+fi
+
 # ---- a crashing child: its record fails within a second, naming the signal and the worker ----
 # (tests/faults_test.cpp holds every backend whose workers are processes to this, by its traits)
 for b in fork forkpool; do
@@ -117,6 +133,16 @@ assert [r["verified"] for r in d["records"]] == [True, True], d["records"]' ih.j
   fi
   nothing_left "in-hang-$b"
 done
+
+# ---- a hung run inside the process under --timeout: the command gives up, what finished kept ----
+if run in-timeout 1 "$faulty" "${weak[@]}" -b threads --fault hang --timeout 3s --csv it.csv \
+  --json it.json; then
+  has in-timeout in-timeout.err "^parlab: --timeout 3s reached during threads t=2"
+  check "in-timeout: the finished rows are kept" [ "$(rows it.csv | tr '\n' ';')" = "seq 1 true;threads 1 true;" ]
+  has in-timeout it.json '"abandoned": "--timeout 3s reached during threads t=2'
+  faster in-timeout 6
+fi
+nothing_left in-timeout
 
 # ---- a hung child: killed at --run-timeout, its record fails, the sweep goes on ----
 if run child-hang 1 "$faulty" "${weak[@]}" -b fork,forkpool --fault hang --run-timeout 300ms --csv ch.csv; then

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "parlab/engine.hpp"
 #include "runners/measure.hpp"
@@ -110,6 +111,46 @@ TEST(gil, processes_bypass_it_with_a_lock_each) {
     EXPECT_EQ(text_field(r, "gil"), processes ? "per-process" : "held") << b->name();
     b->release();
   }
+}
+
+std::int64_t int_field(const parlab::runner::record& r, const std::string& name) {
+  for (const parlab::record_field& f : r.fields)
+    if (f.name == name && std::holds_alternative<std::int64_t>(f.value))
+      return std::get<std::int64_t>(f.value);
+  return -1;
+}
+
+// The sum's hot loop reaches its check points only while holding the lock, on any number of
+// threads (the lesson's claim, counted rather than timed).
+TEST(gil, the_sums_hot_loop_never_computes_without_the_lock) {
+  for (unsigned threads : {2U, 4U, 8U}) {
+    const auto r = measure_with_gil("sum", "threads", threads, {{"size", 4e5}, {"intensity", 8}});
+    ASSERT_TRUE(r.verified) << r.detail;
+    EXPECT_EQ(int_field(r, "gil_unheld_checks"), 0) << threads << " threads";
+    EXPECT_GT(real_field(r, "gil_busy_cpus"), 0) << threads << " threads";
+  }
+}
+
+// The count can fail: chunks that install the lock's hooks but never take it (its hook on the
+// chunk removed) reach the same check points without it, and the count rises.
+TEST(gil, work_outside_the_lock_is_counted) {
+  const auto k = parlab::testing::prepared("sum", {{"size", 4e5}, {"intensity", 8}});
+  const parlab::reduce_task task = k->task();
+  emulated_gil gil(5ms);
+  parlab::reduce_task unlocked = task;
+  unlocked.evaluate = [&](parlab::index_range r, void* p) {
+    const parlab::scoped_hooks hooks(&gil);
+    task.evaluate(r, p);
+  };
+  unlocked.accumulate = [&](parlab::index_range r, void* p) {
+    const parlab::scoped_hooks hooks(&gil);
+    task.accumulate(r, p);
+  };
+  std::vector<std::byte> result(task.partial_size);
+  parlab::find_backend("threads")->run(unlocked, {.threads = 2}, result.data());
+  EXPECT_GT(gil.totals().unheld_check_points, 0U);
+  gil.reset_totals();
+  EXPECT_EQ(gil.totals().unheld_check_points, 0U);
 }
 
 // 3 waits of 100 ms on 3 threads under the GIL overlap: the lock is released while waiting.

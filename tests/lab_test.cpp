@@ -160,21 +160,29 @@ TEST(lab_race, a_race_that_lost_nothing_is_chance_but_a_fix_that_lost_is_a_failu
   EXPECT_EQ(judged("race", race_trials(600, 1000, false)), verdict::fails);
 }
 
-record gil_record(unsigned threads, double median_s, const char* gil) {
+// busy_cpus and unheld: what the threaded trial measured of the lock (measure.cpp).
+record gil_record(unsigned threads, double median_s, const char* gil, double busy_cpus = 1.0,
+                  std::int64_t unheld = 0) {
   record r = timed(threads, median_s);
-  r.fields = {{"gil", std::string(gil)}, {"gil_switches", 10.0}, {"gil_wait_s", 0.01}};
+  r.fields = {{"gil", std::string(gil)},
+              {"gil_switches", 10.0},
+              {"gil_wait_s", 0.01},
+              {"gil_busy_cpus", busy_cpus},
+              {"gil_unheld_checks", unheld}};
   return r;
 }
 
-// threads_s: the compute-bound sum on 2 threads under the GIL (1 thread takes 0.1 s);
-// locked_s: on 2 processes under it (without it they take 0.05 s).
-std::vector<trial> gil_trials(double threads_s, double locked_s, const char* process_gil) {
+// threads_s: the compute-bound sum on 2 threads under the GIL (1 thread takes 0.1 s), which kept
+// busy_cpus busy and reached unheld check points without the lock; locked_s: on 2 processes under
+// it (without it they take 0.05 s).
+std::vector<trial> gil_trials(double threads_s, double locked_s, const char* process_gil,
+                              double busy_cpus = 1.0, std::int64_t unheld = 0) {
   record io1 = gil_record(1, 0.15, "held"), io3 = gil_record(3, 0.05, "held");
   io1.ideal_s = 0.15;
   io3.ideal_s = 0.05;
   return {{"compute sum, no GIL", timed(1, 0.1)},
           {"compute sum, 1 thread, GIL", gil_record(1, 0.1, "held")},
-          {"compute sum, threads, GIL", gil_record(2, threads_s, "held")},
+          {"compute sum, threads, GIL", gil_record(2, threads_s, "held", busy_cpus, unheld)},
           {"compute sum, processes, no GIL", timed(2, 0.05)},
           {"compute sum, processes, GIL", gil_record(2, locked_s, process_gil)},
           {"3 waits, 1 thread, GIL", io1},
@@ -183,8 +191,19 @@ std::vector<trial> gil_trials(double threads_s, double locked_s, const char* pro
 
 TEST(lab_gil, threads_that_beat_the_lock_or_processes_that_share_it_do_not_hold) {
   EXPECT_EQ(judged("gil", gil_trials(0.1, 0.05, "per-process")), verdict::holds);
-  EXPECT_EQ(judged("gil", gil_trials(0.05, 0.05, "per-process")), verdict::fails);  // 2x: no lock
+  // Two CPUs busy: both threads computed at once.
+  EXPECT_EQ(judged("gil", gil_trials(0.05, 0.05, "per-process", 1.95)), verdict::fails);
+  // Work done without the lock fails even when the CPU time does not show it.
+  EXPECT_EQ(judged("gil", gil_trials(0.1, 0.05, "per-process", 1.0, 3)), verdict::fails);
   EXPECT_EQ(judged("gil", gil_trials(0.1, 0.1, "held")), verdict::fails);  // processes held it
+}
+
+// A neighbour that slowed the one-thread trial more than the threaded one (1.35x, seen beside a
+// ctest -j2) does not turn the claim: one CPU busy and no unlocked work is what the lock promises.
+TEST(lab_gil, a_speedup_that_load_made_is_not_the_verdict) {
+  const outcome o = assess(*find_lesson("gil"), gil_trials(0.074, 0.05, "per-process", 1.01));
+  EXPECT_EQ(o.verdict.result, verdict::holds) << o.verdict.reason;
+  EXPECT_NE(o.verdict.reason.find("1.35x"), std::string::npos) << o.verdict.reason;
 }
 
 std::vector<trial> processes_trials(double thread_us, double process_us, bool isolated) {

@@ -81,15 +81,18 @@ measure_options quick(unsigned threads, unsigned reps = 2) {
   return m;
 }
 
+// The kernel prepared with `size` elements.
+void prepare_size(picky_kernel& k, double size) {
+  parlab::param_values v;
+  v.set("size", size);
+  k.prepare(v);
+}
+
 const parlab::backend& threads_backend() { return *parlab::find_backend("threads"); }
 
 TEST(measure, a_verified_run_fills_the_statistics) {
   picky_kernel k(0);
-  k.prepare([] {
-    parlab::param_values v;
-    v.set("size", 1000);
-    return v;
-  }());
+  prepare_size(k, 1000);
   const record r = measure(k, "size=1000", threads_backend(), quick(2, 3));
   EXPECT_TRUE(r.verified) << r.detail;
   EXPECT_EQ(r.samples_s.size(), 3U);
@@ -103,9 +106,7 @@ TEST(measure, a_verified_run_fills_the_statistics) {
 
 TEST(measure, a_wrong_result_is_a_record_with_verified_false_and_the_detail) {
   picky_kernel k(2);
-  parlab::param_values v;
-  v.set("size", 12);
-  k.prepare(v);
+  prepare_size(k, 12);
   const record r = measure(k, "size=12", threads_backend(), quick(2));
   EXPECT_FALSE(r.verified);
   EXPECT_EQ(r.detail, "wrong result: sum 66 in 2 chunks, expected 66");
@@ -116,9 +117,7 @@ TEST(measure, a_wrong_result_is_a_record_with_verified_false_and_the_detail) {
 
 TEST(measure, a_throwing_body_is_a_record_with_the_message) {
   picky_kernel k(0, true);
-  parlab::param_values v;
-  v.set("size", 12);
-  k.prepare(v);
+  prepare_size(k, 12);
   for (const parlab::backend* b : parlab::backends()) {
     if (!parlab::testing::computes(b->traits())) continue;  // tests/async_test.cpp
     const record r = measure(k, "size=12", *b, quick(2));
@@ -241,14 +240,27 @@ TEST_F(sweep_into_csv, a_run_command_has_no_baseline_and_no_speedup) {
 
 // ---- verdicts that can fail (issue 9) ----
 
+// The test's own backends: a name like none of the registered ones, the traits given; each
+// says only how it runs.
+class test_backend : public parlab::backend {
+ public:
+  explicit test_backend(std::string_view name, parlab::backend_traits traits = {})
+      : name_(name), traits_(traits) {}
+  std::string_view name() const override { return name_; }
+  std::string_view description() const override { return "test backend"; }
+  parlab::backend_traits traits() const override { return traits_; }
+
+ private:
+  std::string_view name_;
+  parlab::backend_traits traits_;
+};
+
 // A backend that computes the right result on its first run only, then reports a run without
 // writing anything, on `workers` workers that shrink by one each run: what a broken backend
 // looks like from the runner.
-class forgetful_backend final : public parlab::backend {
+class forgetful_backend final : public test_backend {
  public:
-  std::string_view name() const override { return "forgetful"; }
-  std::string_view description() const override { return "test backend"; }
-  parlab::backend_traits traits() const override { return {}; }
+  forgetful_backend() : test_backend("forgetful") {}
 
  protected:
   parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options& o,
@@ -263,9 +275,7 @@ class forgetful_backend final : public parlab::backend {
 
 TEST(measure, a_run_that_writes_no_result_fails_instead_of_reverifying_the_last_one) {
   picky_kernel k(0);
-  parlab::param_values v;
-  v.set("size", 1000);
-  k.prepare(v);
+  prepare_size(k, 1000);
   forgetful_backend b;
   measure_options o = quick(2, 2);
   o.warmup = 1;
@@ -275,11 +285,9 @@ TEST(measure, a_run_that_writes_no_result_fails_instead_of_reverifying_the_last_
 }
 
 // A backend that writes the right result and reports 3, 2, 1 workers on its reps.
-class shrinking_backend final : public parlab::backend {
+class shrinking_backend final : public test_backend {
  public:
-  std::string_view name() const override { return "shrinking"; }
-  std::string_view description() const override { return "test backend"; }
-  parlab::backend_traits traits() const override { return {}; }
+  shrinking_backend() : test_backend("shrinking") {}
 
  protected:
   parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
@@ -294,14 +302,42 @@ class shrinking_backend final : public parlab::backend {
 
 TEST(measure, workers_seen_is_the_fewest_of_any_rep_and_each_rep_is_kept) {
   picky_kernel k(0);
-  parlab::param_values v;
-  v.set("size", 1000);
-  k.prepare(v);
+  prepare_size(k, 1000);
   shrinking_backend b;
   const record r = measure(k, "size=1000", b, quick(3, 3));
   ASSERT_TRUE(r.verified) << r.detail;
   EXPECT_EQ(r.workers_seen_reps, (std::vector<unsigned>{3, 2, 1}));
   EXPECT_EQ(r.workers_seen, 1U);  // not the maximum, 3: a rep ran on one worker
+}
+
+// A backend whose run holds a wait that is not the work (a job's ranks meeting at a barrier):
+// it waits 50 ms, then times the work alone and reports that span as the rep's time.
+class self_timed_backend final : public test_backend {
+ public:
+  self_timed_backend() : test_backend("self-timed") {}
+
+ protected:
+  parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
+                             void* result) const override {
+    const timespec wait{0, 50'000'000};
+    nanosleep(&wait, nullptr);
+    task.evaluate({0, task.n}, result);
+    parlab::run_report report{1, ""};
+    report.timed_s = 0.001 * ++runs_;  // 1 ms, 2 ms, ...: told apart from any clock's reading
+    return report;
+  }
+
+ private:
+  mutable unsigned runs_ = 0;
+};
+
+TEST(measure, a_rep_the_backend_timed_itself_is_the_backends_span_not_the_runners_clock) {
+  picky_kernel k(0);
+  prepare_size(k, 1000);
+  self_timed_backend b;
+  const record r = measure(k, "size=1000", b, quick(1, 3));
+  ASSERT_TRUE(r.verified) << r.detail;
+  EXPECT_EQ(r.samples_s, (std::vector<double>{0.001, 0.002, 0.003}));  // no 50 ms wait in them
 }
 
 TEST(measure, the_sum_kernel_reports_its_data_and_the_huge_pages_really_under_it) {
@@ -336,12 +372,9 @@ TEST(measure, pages_of_an_unadvised_mapping_are_not_counted_as_huge) {
 // ---- a backend is treated by what it declares, not by its name ----
 
 // A backend of the test's own, named like none of the registered ones, declaring only traits.
-class declared_backend final : public parlab::backend {
+class declared_backend final : public test_backend {
  public:
-  explicit declared_backend(parlab::backend_traits t) : traits_(t) {}
-  std::string_view name() const override { return "solo-or-team"; }
-  std::string_view description() const override { return "test backend"; }
-  parlab::backend_traits traits() const override { return traits_; }
+  explicit declared_backend(parlab::backend_traits t) : test_backend("solo-or-team", t) {}
 
  protected:
   parlab::run_report execute(const parlab::reduce_task& task, const parlab::run_options&,
@@ -349,16 +382,11 @@ class declared_backend final : public parlab::backend {
     task.evaluate({0, task.n}, result);
     return {1, ""};
   }
-
- private:
-  parlab::backend_traits traits_;
 };
 
 TEST(measure, a_backend_that_ignores_the_thread_count_is_recorded_at_one_and_not_fitted) {
   picky_kernel k(0);
-  parlab::param_values v;
-  v.set("size", 1000);
-  k.prepare(v);
+  prepare_size(k, 1000);
   const declared_backend solo(
       {.uses_thread_count = false, .worker = parlab::worker_kind::caller, .baseline = ""});
   const declared_backend team({.uses_thread_count = true, .baseline = ""});

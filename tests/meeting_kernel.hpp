@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <new>
@@ -96,10 +95,5 @@ class meeting final : public role_kernel<roles_seen> {
   shared_memory memory_{sizeof(shared)};
   shared* state_ = new (memory_.data()) shared;
 };
-
-inline bool no_child_left() {
-  int status = 0;
-  return waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD;
-}
 
 }  // namespace parlab::testing

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Failing ranks (issue 13) through parlab_faulty's fault kernel on 2 ranks, rank 1 owning index
-# 999 of 1000: a rank that throws, one that crashes, one killed from outside (kill -9 while it
+# 999 of 1000: a rank that throws, one that crashes, one whose partial is wrong (named by its
+# own check before the reduce), one that fails to prepare its slice (the other waits for it), one killed from outside (kill -9 while it
 # hangs), and a hung rank under --run-timeout (in the rank's process, and in a fork child of
 # it) or --timeout. Each job must fail (mpirun non-zero) within 10 s, the rank named where the case allows,
 # and leave no process: no rank, orted or prted, found by a variable in their environment.
 # usage: tests/mpi_faults_test.sh path/to/parlab_faulty path/to/mpiexec
 set -u
+# shellcheck source=tests/elapsed.sh
+source "$(dirname "$0")/elapsed.sh"
 faulty=$1
 mpiexec=$2
 # As root (CI, containers) Open MPI refuses to start without these (docs/RUNNER.md).
@@ -53,9 +56,9 @@ job() {
 }
 ended() {  # ended NAME EXIT START ERE
   local took
-  took=$(echo "$EPOCHREALTIME - $3" | bc)
+  took=$(seconds_since "$3")
   [ "$2" -ne 0 ] && pass || fail "$1: mpirun exited 0"
-  [ "$2" -ne 124 ] && [ "$(echo "$took < 10" | bc)" -eq 1 ] && pass ||
+  [ "$2" -ne 124 ] && under "$took" 10 && pass ||
     fail "$1: the job took $took s to end (exit $2)"
   grep -qE -- "$4" "$tmp/$1.err" && pass || { fail "$1: stderr lacks /$4/"; tail -20 "$tmp/$1.err"; }
   nothing_left "$1"
@@ -63,6 +66,9 @@ ended() {  # ended NAME EXIT START ERE
 
 job throw "parlab: rank 1 of 2 failed: .*the fault kernel threw at index 999" -b mpi --fault throw
 job crash "process rank 1 .* exited on signal 11" -b mpi --fault crash
+job wrong "parlab: rank 1 of 2 failed: wrong result for its block: .*: no" -b mpi+threads --fault wrong
+job prepare "parlab: rank 1 of 2 failed: preparing .* failed: the fault kernel failed to prepare index 999" \
+  -b mpi --fault prepare
 job child-hang "parlab: rank 1 of 2 failed: fork worker 0 still running at the run's deadline \(1 s\): killed" \
   -b mpi+fork --fault hang --run-timeout 1s
 job rank-hang "parlab: --run-timeout 1s reached during mpi t=1" -b mpi --fault hang --run-timeout 1s

@@ -17,10 +17,13 @@
 #include "parlab/error.hpp"
 #include "parlab/wait.hpp"
 #include "runners/measure.hpp"
+#include "tests/children.hpp"
 #include "tests/registered_backends.hpp"
 #include "tests/small_kernel_values.hpp"
 
 namespace {
+
+using parlab::testing::no_child_left;
 
 using pair = std::pair<const char*, double>;
 
@@ -163,11 +166,6 @@ parlab::reduce_task with_fault(const parlab::reduce_task& task, unsigned culprit
     inner(r, s, p);
   };
   return t;
-}
-
-bool no_child_left() {
-  int status = 0;
-  return waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD;
 }
 
 void expect_quick_failure(const std::string& backend, unsigned culprit, bool crash,

@@ -34,6 +34,12 @@ const std::vector<std::string> documented_fields{"kernel",
                                                  "schedule",
                                                  "grain",
                                                  "pin",
+                                                 "numa",
+                                                 "unpinned_numa",
+                                                 "worker_cpus",
+                                                 "worker_nodes",
+                                                 "pages_per_node",
+                                                 "pages_on_worker_nodes",
                                                  "reps",
                                                  "median_s",
                                                  "min_s",
@@ -438,6 +444,27 @@ TEST(table_reporter, huge_page_coverage_is_a_flag_with_a_legend) {
   EXPECT_NE(t.find("hp = share of the kernel's data in huge pages"), std::string::npos) << t;
 }
 
+// Placement flags: unpinned on several nodes, and data mostly away from the workers' nodes; a
+// share at or above 90% (all of it, on one node) is no flag.
+TEST(table_reporter, placement_off_the_workers_nodes_is_a_flag_with_a_legend) {
+  scratch_file f("numa.txt");
+  auto rep = make_table_reporter(f.open(), false);
+  rep->begin(machine, config);
+  record r = sample("omp", 2, 1.9);
+  r.unpinned_numa = true;
+  r.pages_on_worker_nodes = 0.5;
+  rep->add(r);
+  record local = sample("omp", 1, 1.0);
+  local.pages_on_worker_nodes = 1;
+  rep->add(local);
+  rep->end({});
+  const std::string t = f.text();
+  EXPECT_NE(t.find("yes unpinned local=50%"), std::string::npos) << t;
+  EXPECT_EQ(t.find("local=100%"), std::string::npos) << t;
+  EXPECT_NE(t.find("unpinned = workers free to drift"), std::string::npos) << t;
+  EXPECT_NE(t.find("local = share of the data's pages"), std::string::npos) << t;
+}
+
 }  // namespace
 
 // The reader of result files is the JSON reporter's inverse: what a sweep of ranks reads back
@@ -448,12 +475,32 @@ TEST(result_file, a_record_reads_back_as_written) {
   r.total_workers = 6;
   r.binding = "--bind-to none";
   r.workers_seen_reps = {2, 2, 2};
+  r.numa = "interleave";
+  r.worker_cpus = {3, 70};
+  r.worker_nodes = {0, 1};
+  r.pages_per_node = {{-1, 4}, {0, 100}, {1, 96}};
+  r.pages_on_worker_nodes = 0.98;
   r.fields = {{"lost", std::int64_t{7}},
               {"ratio", 0.5},
               {"ok", true},
               {"word", std::string("x")},
               {"none", std::monostate{}}};
   EXPECT_EQ(to_json(record_from_json(to_json(r))), to_json(r));
+}
+
+// A record written before placement was measured reads back with none (a file of schema 1 may
+// come from either); one whose pages name no node is refused.
+TEST(result_file, placement_fields_are_optional_but_checked) {
+  json old = to_json(sample("omp", 2, 1.8));
+  for (const char* key : {"numa", "unpinned_numa", "worker_cpus", "worker_nodes", "pages_per_node",
+                          "pages_on_worker_nodes"})
+    old.erase(key);
+  const record r = record_from_json(old);
+  EXPECT_TRUE(r.worker_cpus.empty());
+  EXPECT_LT(r.pages_on_worker_nodes, 0);
+  json bad = to_json(sample("omp", 2, 1.8));
+  bad["pages_per_node"] = {{"north", 3}};
+  EXPECT_THROW(record_from_json(bad), parlab::usage_error);
 }
 
 TEST(result_file, a_document_without_schema_or_with_a_bad_record_is_refused_by_name) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "tests/children.hpp"
 #include "tests/meeting_kernel.hpp"
 
 namespace {

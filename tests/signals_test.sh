@@ -181,7 +181,7 @@ if "$parlab" list | grep '^  mpi' | grep -vq 'not built' && command -v mpirun >/
   unset TMPDIR
   check "ranks: exit $rc" "[ $rc -eq 143 ]"
   check "ranks: $(cat ranks.err)" \
-    "[ \$(grep -c '^parlab: SIG' ranks.err) -eq 1 ] && grep -qE '^parlab: SIGTERM: stopped during the job of (1 ranks \(mpirun\) after 1|2 ranks \(mpirun\) after 2) of 3 points; finished rows in ranks.csv, ranks.json \(interrupted\)$' ranks.err"
+    "[ \$(grep -c '^parlab: SIG' ranks.err) -eq 1 ] && grep -qE '^parlab: SIGTERM: stopped during the job of (1 rank \(mpirun\) after 1|2 ranks \(mpirun\) after 2) of 3 points; finished rows in ranks.csv, ranks.json \(interrupted\)$' ranks.err"
   check "ranks: json" "json_interrupted ranks.json SIGTERM"
   # shellcheck disable=SC2086
   check "ranks: mpirun or a rank left: $launched" "gone $launched"

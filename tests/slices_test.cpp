@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,53 @@ TEST(slices, each_verifies_and_they_combine_into_the_whole) {
       EXPECT_TRUE(v_all.ok) << e.name << " n=" << n << ": the slices combined: " << v_all.detail;
     }
   }
+}
+
+// What each slice's kernel computes of the whole (reduce_task::check_whole), as rank 0 applies it
+// to the reduced partials: every slice once passes; a slice lost, one taken twice or a flipped
+// bit fails, though each slice's own check passed. Sum and io can make that check; a kernel that
+// cannot says so with nullopt and is left out here, but not every kernel may.
+TEST(slices, the_whole_check_takes_every_slice_exactly_once) {
+  unsigned checked = 0;
+  for (const parlab::kernel_entry& e : parlab::kernels()) {
+    auto probe = e.make();
+    const parlab::param_values v =
+        parlab::testing::small_values(*probe, 1000);  // sum at intensity 0
+    const std::size_t n = probe->index_space(v);
+    if (n < 3) continue;
+    std::vector<std::unique_ptr<parlab::kernel>> slices;
+    std::vector<std::vector<std::byte>> parts;
+    for (unsigned w = 0; w < 3; ++w) {
+      slices.push_back(e.make());
+      slices.back()->prepare_slice(v, parlab::detail::static_block(n, 3, w));
+      parts.push_back(run_on_seq(*slices.back()));
+      ASSERT_TRUE(slices.back()->verify(parts.back().data()).ok) << e.name;
+    }
+    const parlab::reduce_task task = slices.back()->task();  // a rank's, not rank 0's: any may
+    ASSERT_TRUE(task.check_whole) << e.name;
+    auto whole_of = [&](const std::vector<unsigned>& order) {
+      std::vector<std::byte> whole(task.partial_size);
+      task.identity(whole.data());
+      for (unsigned w : order) task.combine(whole.data(), parts[w].data());
+      return task.check_whole(whole.data());
+    };
+    const auto right = whole_of({0, 1, 2});
+    if (!right) continue;
+    ++checked;
+    EXPECT_EQ(*right, "") << e.name;
+    for (const auto& order : {std::vector<unsigned>{0, 1}, std::vector<unsigned>{0, 1, 2, 0},
+                              std::vector<unsigned>{1, 1, 2}}) {
+      const auto wrong = whole_of(order);
+      ASSERT_TRUE(wrong) << e.name;
+      EXPECT_NE(*wrong, "") << e.name << " took " << order.size() << " slices for the whole";
+    }
+    std::vector<std::byte> flipped(task.partial_size);
+    task.identity(flipped.data());
+    for (const auto& part : parts) task.combine(flipped.data(), part.data());
+    flipped[0] ^= std::byte{1};
+    EXPECT_NE(task.check_whole(flipped.data()).value_or(""), "") << e.name << ": a bit flipped";
+  }
+  EXPECT_GE(checked, 2U) << "sum and io check their whole";
 }
 
 TEST(slices, out_of_range_or_unsplittable_slices_are_refused) {

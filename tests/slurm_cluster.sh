@@ -65,7 +65,7 @@ print(*[x.getsockname()[1] for x in s])' 2>/dev/null) || cluster_skip "no free p
   # shellcheck disable=SC2086
   cluster_write_conf "$cpus" $ports
   export SLURM_CONF=$cluster_dir/slurm.conf
-  srun --mpi=list 2>/dev/null | grep -qw pmix || cluster_skip "Slurm's mpi/pmix plugin is missing"
+  grep -qw pmix <<<"$(srun --mpi=list 2>/dev/null)" || cluster_skip "Slurm's mpi/pmix plugin is missing"
   env "$cluster_mark" slurmctld -D >"$cluster_dir/log/slurmctld.out" 2>&1 &
   cluster_pids+=($!)
   env "$cluster_mark" slurmd -D >"$cluster_dir/log/slurmd.out" 2>&1 &

@@ -87,6 +87,8 @@ if len(mpi) != len(asked):
     print(f"FAIL {label}: {len(mpi)} mpi+omp records for {len(asked)} points asked")
 PY
 )
+  local code=$?
+  [ "$code" -eq 0 ] || fail "$5: the record checker itself failed (exit $code)"
   passes=$((passes + $(grep -c '^PASS' <<<"$out")))
   grep '^FAIL' <<<"$out" | while read -r line; do echo "FAIL slurm: ${line#FAIL }"; done
   fails=$((fails + $(grep -c '^FAIL' <<<"$out")))

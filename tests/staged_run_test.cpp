@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "runners/measure.hpp"
+#include "tests/children.hpp"
 #include "tests/meeting_kernel.hpp"
 #include "tests/small_kernel_values.hpp"
 

@@ -44,6 +44,13 @@ class world {
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (provided < MPI_THREAD_FUNNELED) {  // a hybrid's inner workers would then be unsafe
+      std::fprintf(stderr,
+                   "parlab: rank %d of %d failed: this MPI gives thread level %d, below "
+                   "MPI_THREAD_FUNNELED\n",
+                   rank, size, provided);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
   }
 };
 
@@ -62,6 +69,23 @@ void combine_partials(void* in, void* inout, int* count, MPI_Datatype*) {
   for (int i = 0; i < *count; ++i)
     reducing->combine(static_cast<std::byte*>(inout) + i * bytes,
                       static_cast<const std::byte*>(in) + i * bytes);
+}
+
+// Every rank's partial combined on rank 0 through the kernel's own combine: a commutative user
+// operation over one element of a contiguous type of the partial's size (an operation over
+// MPI_BYTE may be handed pieces of a partial). Rank 0 gets the whole; the others, nothing useful.
+std::vector<std::byte> reduce(const reduce_task& task, const void* partial) {
+  MPI_Datatype type;
+  MPI_Type_contiguous(static_cast<int>(task.partial_size), MPI_BYTE, &type);
+  MPI_Type_commit(&type);
+  MPI_Op op;
+  MPI_Op_create(&combine_partials, 1, &op);
+  reducing = &task;
+  std::vector<std::byte> whole(task.partial_size);
+  MPI_Reduce(partial, whole.data(), 1, type, op, 0, MPI_COMM_WORLD);
+  MPI_Op_free(&op);
+  MPI_Type_free(&type);
+  return whole;
 }
 
 class ranks final : public backend {
@@ -94,6 +118,7 @@ class ranks final : public backend {
     return detail::static_block(n, static_cast<unsigned>(w.size), static_cast<unsigned>(w.rank));
   }
   bool reports() const override { return world::get().rank == 0; }
+  void failed_outside_run(const std::string& why) const override { fail(world::get(), why); }
 
  protected:
   run_report execute(const reduce_task& task, const run_options& options,
@@ -104,17 +129,19 @@ class ranks final : public backend {
   std::string name_, description_;
 };
 
-// Barrier, run, check, reduce, then the ranks' own times gathered (a collective, so every rank
-// leaves together and the caller's wall time is the slowest rank's). The result stays this rank's
-// own partial, which it has verified; rank 0 also holds the reduced whole, the combination of
-// partials every rank verified.
+// A rep as a hand-written MPI program times one: barrier, clock, run, reduce, the slowest rank's
+// span (timed_s), so that a rank which reached the barrier early does not count its wait. A rank
+// checks its own partial before the reduce, so a wrong block is reported by the rank that ran it.
+// The result stays this rank's own partial; rank 0 checks the reduced whole against the whole
+// index space where the kernel can (reduce_task::check_whole), after every rank has passed its
+// own check, so that a partial the reduce lost or doubled fails the job.
 run_report ranks::execute(const reduce_task& task, const run_options& options, void* result) const {
   const world& w = world::get();
   MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
   run_report report;
   double own_s = 0;
   try {
-    const double start = MPI_Wtime();
     report = inner_ ? inner_->run(task, options, result)
                     : reference_backend().run(task, options, result);
     own_s = MPI_Wtime() - start;
@@ -124,19 +151,19 @@ run_report ranks::execute(const reduce_task& task, const run_options& options, v
   } catch (const std::exception& e) {
     fail(w, e.what());
   }
-  MPI_Datatype partial;
-  MPI_Type_contiguous(static_cast<int>(task.partial_size), MPI_BYTE, &partial);
-  MPI_Type_commit(&partial);
-  MPI_Op op;
-  MPI_Op_create(&combine_partials, 1, &op);
-  reducing = &task;
-  std::vector<std::byte> whole(task.partial_size);
-  MPI_Reduce(result, whole.data(), 1, partial, op, 0, MPI_COMM_WORLD);
-  MPI_Op_free(&op);
-  MPI_Type_free(&partial);
-  // The imbalance: every rank's own run, its fastest and slowest, known to all.
-  MPI_Allreduce(&own_s, &report.rank_time_min_s, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(&own_s, &report.rank_time_max_s, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  const std::vector<std::byte> whole = reduce(task, result);
+  const double span_s = MPI_Wtime() - start;
+  // One collective for three figures (every rank leaves it together): the fastest and slowest
+  // rank's own run of its block (the imbalance) and the slowest span, the rep's time.
+  const double mine[3] = {-own_s, own_s, span_s};
+  double most[3] = {};
+  MPI_Allreduce(mine, most, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  if (w.rank == 0 && task.check_whole)
+    if (const auto wrong = task.check_whole(whole.data()); wrong && !wrong->empty())
+      fail(w, "the reduction of every rank's partial is wrong: " + *wrong);
+  report.rank_time_min_s = -most[0];
+  report.rank_time_max_s = most[1];
+  report.timed_s = most[2];
   report.ranks = static_cast<unsigned>(w.size);
   return report;
 }

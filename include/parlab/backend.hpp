@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parlab/reduce_task.hpp"
 
@@ -48,6 +49,14 @@ struct run_report {
   // slowest rank's own run of its block, measured by each rank (0 when not a job of ranks).
   unsigned ranks = 1;
   double rank_time_min_s = 0, rank_time_max_s = 0;
+  // The rep's time as the backend measured it, when part of its run is not the work: a job of
+  // ranks first meets at a barrier (a rank that arrives early must not count the wait) and takes
+  // its slowest rank's span. 0: the runner's clock around the whole run is the rep's time.
+  double timed_s = 0;
+  // The CPU (OS index) each worker that ran was on when it began its work, read with
+  // sched_getcpu, in worker order: where the workers really ran, pinned or not. Empty when the
+  // backend does not say (one that runs on other machines' processes).
+  std::vector<int> worker_cpus{};
 };
 
 // What a backend runs its workers as.
@@ -125,6 +134,11 @@ class backend {
   [[nodiscard]] virtual index_range owned(std::size_t n) const { return {0, n}; }
   // Whether this process writes the results: false on every rank of an MPI job but the first.
   [[nodiscard]] virtual bool reports() const { return true; }
+  // This process failed outside a run (preparing its slice), with `why`. A backend whose
+  // processes meet in collectives ends the whole job here, naming this process, since the
+  // others would wait for it at the next one forever; the default does nothing and the failure
+  // is the record's.
+  virtual void failed_outside_run(const std::string& /*why*/) const {}
 
   // Ends whatever the backend keeps between runs (forkpool's worker processes). Runs after it
   // start afresh; the runner calls it when it is done with a task.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <vector>
 
 #include "parlab/index_range.hpp"
 
@@ -29,6 +30,8 @@ class huge_array_base {
   huge_array_base& operator=(const huge_array_base&) = delete;
 
   [[nodiscard]] void* data() const { return aligned_; }
+  // The bytes asked for: what index i of a kernel's index space maps into, in proportion.
+  [[nodiscard]] std::size_t bytes() const { return bytes_; }
   // Whether the kernel asked for huge pages and the system allows them (THP not "never").
   [[nodiscard]] bool huge_pages_advised() const { return advised_; }
   // How much of the array really sits in transparent huge pages now, read back from
@@ -43,6 +46,7 @@ class huge_array_base {
 
  private:
   void* mapping_ = nullptr;
+  std::size_t bytes_ = 0;
   std::size_t mapped_bytes_ = 0;
   void* aligned_ = nullptr;
   bool advised_ = false;
@@ -62,10 +66,26 @@ class huge_array : public huge_array_base {
   std::size_t n_ = 0;
 };
 
-// Runs fill over [0, n) on one std::thread per hardware thread in contiguous blocks, the same
-// partitioning as the static schedules, so each page is first touched by the core that will
-// read it (NUMA placement) and page faults are paid here, not in a timed run.
+// Runs fill over [0, n) in contiguous blocks, the same partitioning as the static schedules, so
+// each page is first touched by the core that will read it (NUMA placement) and page faults are
+// paid here, not in a timed run. Under a first_touch_on scope, by one thread per CPU given, each
+// pinned there and filling the block of the measured run's worker on that CPU (the STREAM rule);
+// otherwise by one unpinned thread per hardware thread.
 void first_touch(std::size_t n, const std::function<void(index_range)>& fill);
+
+// While it lives, first_touch on this thread uses these workers' CPUs (OS indexes, worker order):
+// the runner opens one around a kernel's prepare with the placement of the run to be measured.
+// An empty list keeps the unpinned default.
+class first_touch_on {
+ public:
+  explicit first_touch_on(std::vector<int> cpus);
+  ~first_touch_on();
+  first_touch_on(const first_touch_on&) = delete;
+  first_touch_on& operator=(const first_touch_on&) = delete;
+
+ private:
+  std::vector<int> previous_;
+};
 
 // a[i] = first + i + 1 over n int64, in a huge_array first-touched in parallel: the sum kernel's
 // data (first: the start of the slice a process owns), and what hand-written baselines and the

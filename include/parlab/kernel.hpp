@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -125,7 +126,9 @@ class kernel {
   }
   // The arrays that hold the prepared data, for a program that manages them: one that forks
   // children of its own which never read them can mark them huge_array::inherit_on_fork(false)
-  // meanwhile. Empty for a kernel with no large data.
+  // meanwhile. Each spans the prepared index space in proportion (index i at i x bytes / n): the
+  // runner moves each worker's block of it to its node and reads back where its pages are
+  // (docs/RUNNER.md, "NUMA placement"). Empty for a kernel with no large data.
   [[nodiscard]] virtual std::vector<const huge_array_base*> data_arrays() const { return {}; }
 };
 
@@ -145,6 +148,11 @@ class typed_partial : public kernel {
   [[nodiscard]] virtual Partial identity() const { return Partial{}; }
   [[nodiscard]] virtual Partial combine(const Partial& a, const Partial& b) const = 0;
   [[nodiscard]] virtual verdict check(const Partial& result) const = 0;
+  // The check of the combined partial of every slice of the index space (reduce_task::
+  // check_whole), where the kernel can make it from the parameters alone; nullopt if not.
+  [[nodiscard]] virtual std::optional<verdict> check_whole(const Partial& /*whole*/) const {
+    return std::nullopt;
+  }
   // Wakes workers blocked on the kernel's own primitives when another worker failed.
   virtual void cancel_run() const {}
   [[nodiscard]] virtual std::vector<record_field> fields(const Partial& /*result*/,
@@ -166,6 +174,11 @@ class typed_partial : public kernel {
     t.check = [this](const void* p) {
       verdict v = verify(p);
       return v.ok ? std::string() : std::move(v.detail);
+    };
+    t.check_whole = [this](const void* p) -> std::optional<std::string> {
+      std::optional<verdict> v = check_whole(load(p));
+      if (!v) return std::nullopt;
+      return v->ok ? std::string() : std::move(v->detail);
     };
     t.identity = [this](void* p) { store(p, identity()); };
     t.combine = [this](void* into, const void* from) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "parlab/index_range.hpp"
@@ -55,6 +56,12 @@ struct reduce_task {
   // Optional: the kernel's check of a partial of this task, "" when right, else what is wrong;
   // for a backend that must check a process's partial before combining it with others (mpi).
   std::function<std::string(const void* partial)> check;
+  // Optional: the check of the combination of every process's partial against the whole index
+  // space, which this process holds only a slice of; nullopt when the kernel cannot make it
+  // without the others' data (sum's scalar reference), else "" when right or what is wrong. The
+  // mpi backend's rank 0 applies it to the reduced whole, so that a reduce that lost or doubled
+  // a rank's partial is caught though every rank's own check passed.
+  std::function<std::optional<std::string>(const void* whole)> check_whole;
   // into = combine(into, from)
   std::function<void(void* into, const void* from)> combine;
 };

@@ -18,6 +18,9 @@ namespace parlab {
 // co_await until(deadline): waits until `deadline` on CLOCK_MONOTONIC, suspended when an event
 // loop runs the coroutine (wait_hooks::suspend_until), blocking otherwise.
 struct until {
+  // A constructor, not an aggregate: clang 14 has no parenthesised aggregate initialisation, and
+  // until(deadline) is the form a kernel writes.
+  explicit until(timespec at) noexcept : deadline(at) {}
   timespec deadline;
   [[nodiscard]] bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> waiter) const;

@@ -15,6 +15,9 @@ constexpr std::string_view sum_processes = "compute sum, processes, GIL";
 constexpr std::string_view sum_processes_free = "compute sum, processes, no GIL";
 constexpr std::string_view io_one = "3 waits, 1 thread, GIL";
 constexpr std::string_view io_threads = "3 waits, 3 threads, GIL";
+// The CPUs a process whose threads take turns keeps busy: one, plus its other threads' wakeups
+// (the waiters' timed waits, the memory sampler), 1.0-1.03 on 2 to 8 threads here.
+constexpr double one_holder_cpus = 1.15;
 constexpr double switch_interval_s =
     std::chrono::duration<double>(runner::default_switch_interval).count();
 
@@ -56,12 +59,20 @@ class gil final : public lesson {
     const record& free = find(trials, sum_processes_free);
     const record& io = find(trials, io_threads);
     checks c;
-    // One holder at a time: threads under the lock cannot beat one thread beyond noise.
-    c.must(
-        threads.speedup <= 1.25 && text_field(threads, "gil") == "held",
-        fmt::format("the compute-bound sum on {} threads under the GIL ran {} the speed of "
-                    "one (at most 1.1x expected; the lock changed hands {:.0f} times a run)",
-                    threads.threads, times(threads.speedup), real_field(threads, "gil_switches")));
+    // One holder at a time, judged by what load cannot fake: the process's CPU time over the wall
+    // time of the threaded trial (a neighbour can only lower it), and the check points the
+    // kernel's hot loop reached without the lock (none, whatever the machine does).
+    const double busy = real_field(threads, "gil_busy_cpus");
+    const std::int64_t unheld = int_field(threads, "gil_unheld_checks");
+    c.must(busy <= one_holder_cpus && unheld == 0 && text_field(threads, "gil") == "held",
+           fmt::format("the compute-bound sum on {} threads under the GIL kept {:.2f} CPUs busy "
+                       "(at most {:.2f} expected: one thread computes at a time) and computed {} "
+                       "times without the lock",
+                       threads.threads, busy, one_holder_cpus, unheld));
+    c.note(
+        fmt::format("its speed was {} that of one thread under the lock, which changed hands "
+                    "{:.0f} times a run",
+                    times(threads.speedup), real_field(threads, "gil_switches")));
     c.must(near_ideal(io) && text_field(io, "gil") == "held",
            fmt::format("3 waits on 3 threads under the GIL took {} (one wait: {}), {} faster than "
                        "on one: a wait releases the lock",
@@ -73,7 +84,8 @@ class gil final : public lesson {
                        locked.threads, times(kept), times(locked.speedup), times(free.speedup)));
     check_cpu_scaling(c, trial_of(trials, sum_processes), "the compute-bound sum under the GIL");
     table t = tabulate(trials, {col::backend(), col::workers(), col::median(), col::speedup(),
-                                col::field("gil", "gil"), col::field("gil_switches", "switches")});
+                                col::field("gil", "gil"), col::field("gil_switches", "switches"),
+                                col::field("gil_busy_cpus", "busy CPUs")});
     return {std::move(trials), std::move(t), c.result()};
   }
 };

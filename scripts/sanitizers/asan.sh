@@ -13,8 +13,11 @@ build=${ASAN_BUILD:-build-asan}
 jobs=${JOBS:-2}
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 if [ ! -f "$build/CMakeCache.txt" ]; then
+  # -O1 -g1 (line tables, enough for symbolised reports): the build is most of this pass's time
+  # on 2 cores (docs/RELIABILITY.md has the figures), and -O1 -g1 compiles faster than -O2 -g.
   cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS="$flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" -DPARLAB_WERROR=ON >/dev/null
 fi
 nice -n 10 cmake --build "$build" -j "$jobs"

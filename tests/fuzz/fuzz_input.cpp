@@ -10,6 +10,7 @@
 #include "parlab/error.hpp"
 #include "parlab/registry.hpp"
 #include "runners/cli.hpp"
+#include "runners/compare.hpp"
 #include "runners/result_file.hpp"
 #include "runners/units.hpp"
 
@@ -40,6 +41,19 @@ void validate_command_line(std::string_view text) {
     throw std::logic_error(fmt::format("validate_only returned {}, not 0 or 2", code));
 }
 
+// A document compare read is compared with itself, as `parlab compare F F` would: whatever the
+// parser let through must not crash the matching or the statistics, and no pair may change.
+void compare_with_itself(std::string_view text) {
+  const result_document doc = parse_result_text(text, "fuzz.json");
+  const comparison c = compare_documents(doc, doc, "fuzz.json", "fuzz.json", {});
+  for (const entry& e : c.entries)
+    if (e.result == change::slower || e.result == change::faster)
+      throw std::logic_error(
+          fmt::format("{} is {} than itself", describe(e.id), to_string(e.result)));
+  (void)exit_code(c);
+  (void)warnings(c);
+}
+
 void run_parser(std::string_view parser, std::string_view text) {
   if (parser == "size") (void)parse_size(text);
   if (parser == "count") (void)parse_count(text);
@@ -49,7 +63,7 @@ void run_parser(std::string_view parser, std::string_view text) {
   // The CPU limit comes from the text's length, so that pow2 and max meet several limits.
   if (parser == "threads") (void)parse_threads(text, 1 + static_cast<unsigned>(text.size() % 64));
   if (parser == "choice") choice_words(text);
-  if (parser == "result") (void)parse_result_text(text, "fuzz.json");
+  if (parser == "result") compare_with_itself(text);
   if (parser == "cli") validate_command_line(text);
 }
 
