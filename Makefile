@@ -7,7 +7,8 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: all build deps configure test bench sweep install format format-check clean asan tsan fuzz
+.PHONY: all build deps configure test bench sweep install format format-check clean asan tsan fuzz \
+  flake-hunt
 
 all: build
 
@@ -47,6 +48,11 @@ asan: deps
 
 tsan: deps
 	@bash scripts/sanitizers/tsan.sh
+
+# The suite FLAKE_RUNS times (default 3) and `make asan` once beside one busy process per core;
+# prints every test that failed or skipped in any run (docs/RELIABILITY.md).
+flake-hunt: deps
+	@BUILD=$(BUILD) bash scripts/flake-hunt.sh
 
 FUZZ_TIME ?= 60
 fuzz: deps

@@ -113,6 +113,35 @@ TEST(lab_multiprocessing, the_notebooks_impossible_time_does_not_hold) {
   EXPECT_EQ(judged("multiprocessing", trials(2.01, 1.1, 1.5)), verdict::not_shown);
 }
 
+// The line between a miss that load excuses and one that fails: busy_machine_cpus (0.25), on
+// both sides, for each kind of load-dependent claim. A claim that held holds whatever the load.
+TEST(lab_load, a_miss_is_set_aside_only_when_others_kept_a_quarter_cpu_busy) {
+  auto speedup = [](double sum_s, double other_cpus) {
+    return judged("multiprocessing", {{"3 waits, processes", timed(3, 2.01, 2.0)},
+                                      {"compute sum, 1 process", timed(1, 1.0)},
+                                      {"compute sum, processes", timed(2, sum_s), other_cpus}});
+  };
+  EXPECT_EQ(speedup(1.1, 0.24), verdict::fails);
+  EXPECT_EQ(speedup(1.1, 0.26), verdict::not_shown);
+  EXPECT_EQ(speedup(0.52, 1.9), verdict::holds);
+  auto stream = [](double fraction, double other_cpus) {
+    record r = timed(2, 0.005);
+    r.bandwidth_fraction = fraction;
+    return judged("cpu-vs-io", {{"compute sum, 1", timed(1, 1.0)},
+                                {"compute sum, N", timed(2, 0.52)},
+                                {"memory sum, 1", timed(1, 0.005)},
+                                {"memory sum, N", r, other_cpus},
+                                {"io, 1", timed(1, 0.4, 0.4)},
+                                {"io, 4N", timed(8, 0.051, 0.05)}});
+  };
+  EXPECT_EQ(stream(0.2, 0.24), verdict::fails);
+  EXPECT_EQ(stream(0.2, 0.26), verdict::not_shown);
+  // A claim load cannot fake is never set aside: waits that did not overlap fail however busy.
+  std::vector<trial> waits{{"3 waits in a row", timed(1, 0.15, 0.15), 1.9},
+                           {"3 waits at once", timed(3, 0.15, 0.05), 1.9}};
+  EXPECT_EQ(judged("sequential", waits), verdict::fails);
+}
+
 TEST(lab_threading, io_that_does_not_overlap_does_not_hold) {
   auto trials = [](double io_s) {
     return std::vector<trial>{{"io, 1 thread", timed(1, 0.2, 0.2)},

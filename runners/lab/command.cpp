@@ -58,7 +58,7 @@ std::string verdict_line(const judgement& j) {
     case verdict::holds:
       return "holds: " + j.reason;
     case verdict::not_shown:
-      return "does not hold on this machine, which is not a failure: " + j.reason;
+      return "not shown on this machine (not a failure): " + j.reason;
     case verdict::fails:
       return "does not hold on this machine: " + j.reason;
   }
@@ -90,8 +90,10 @@ void add_lab_subcommand(CLI::App& app, lab_args& args) {
       ->type_name("FILE");
   cmd->footer(
       "Examples:\n  parlab lab list\n  parlab lab race\n  parlab lab 1 --quick\n  parlab lab all "
-      "--quick --json lab.json\nExit codes: 0 every claim held, or one that depends on chance did "
-      "not show; 1 a measurement failed or a claim that must hold did not; 2 bad usage.");
+      "--quick --json lab.json\nVerdicts: holds; not shown (a claim that depends on chance did not "
+      "show, or load defeated it: other processes kept at least 0.25 CPU busy, or one usable "
+      "CPU); does not hold.\nExit codes: 0 every claim held or was not shown; 1 a measurement "
+      "failed or a claim did not hold; 2 bad usage.");
 }
 
 void check_lab_args(const lab_args& args) {

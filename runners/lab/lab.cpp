@@ -226,6 +226,10 @@ trial& trial_of(std::vector<trial>& trials, std::string_view label) {
   return *it;
 }
 
+double others(std::vector<trial>& trials, std::string_view a, std::string_view b) {
+  return std::max(trial_of(trials, a).other_cpus, trial_of(trials, b).other_cpus);
+}
+
 void relate(std::vector<trial>& trials, std::string_view label, std::string_view baseline) {
   const double base = find(trials, baseline).median_s;
   relate_to_baseline(find(trials, label), base);
@@ -242,19 +246,15 @@ bool scales(const record& r, double ideal_speedup) {
 
 void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
   const record& r = t.rec;
-  const double free_cpus = std::max(0.0, r.cores - t.other_cpus);
-  const double ideal = std::min(static_cast<double>(r.threads), free_cpus);
+  const double ideal = std::min(r.threads, r.cores);
   const std::string said = fmt::format("{} ran {} faster on {} workers ({})", what,
                                        times(r.speedup), r.threads, r.backend);
-  // Half a CPU beyond one is the least over which a speedup of ideal / 2 still means something.
-  if (ideal >= 1.5)
-    return c.must(scales(r, ideal),
-                  fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin)));
-  c.cannot_show(
-      fmt::format("{}, but {} usable CPU(s), of which other processes kept {:.1f} "
-                  "busy, leave no parallel speedup to show; run it again on an idle "
-                  "machine",
-                  said, r.cores, t.other_cpus));
+  if (ideal < 2)
+    return c.cannot_show(fmt::format(
+        "{}, but {} usable CPU leaves no parallel speedup to show; run it on two or more", said,
+        r.cores));
+  c.unless_busy(scales(r, ideal), t.other_cpus,
+                fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin)));
 }
 
 namespace {
@@ -289,6 +289,14 @@ std::string param_text(const record& r, std::string_view name) {
     at = end + 1;
   }
   return "";
+}
+
+void checks::unless_busy(bool ok, double other_cpus, std::string text) {
+  if (ok || other_cpus < busy_machine_cpus) return must(ok, std::move(text));
+  cannot_show(
+      fmt::format("{}, but other processes kept {:.2f} CPUs busy meanwhile (at least {} "
+                  "sets such a claim aside); run it again on an idle machine",
+                  text, other_cpus, busy_machine_cpus));
 }
 
 judgement checks::result() const {

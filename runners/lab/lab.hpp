@@ -124,6 +124,11 @@ const lesson* find_lesson(std::string_view name_or_number);
 // a time of at most 2 x the ideal.
 inline constexpr double timing_margin = 2.0;
 
+// Other processes keeping at least this many CPUs busy on average during a trial (from
+// /proc/stat, steal included) set aside a claim that load can defeat, when it is missed: a
+// neighbour of a quarter of a CPU already moved the compute speedups here.
+inline constexpr double busy_machine_cpus = 0.25;
+
 // The sizes the lessons share, smallest under --quick: `tasks` waits of 50 ms (500 ms), and a
 // compute-bound sum of about 50 ms (0.5 s) on one core here.
 std::vector<setting> io_waits(const context& ctx, unsigned tasks);
@@ -142,6 +147,8 @@ trial& trial_of(std::vector<trial>& trials, std::string_view label);
 inline record& find(std::vector<trial>& trials, std::string_view label) {
   return trial_of(trials, label).rec;
 }
+// The most CPUs other processes kept busy during the trials of these labels (unless_busy).
+double others(std::vector<trial>& trials, std::string_view a, std::string_view b);
 // Fills `label`'s speedup against `baseline`'s median (relate_to_baseline).
 void relate(std::vector<trial>& trials, std::string_view label, std::string_view baseline);
 // No faster than the prepared waits allow, and at most timing_margin x that.
@@ -164,6 +171,10 @@ class checks {
   void chance(bool ok, std::string text) { add(ok ? verdict::holds : verdict::not_shown, text); }
   // A claim this machine cannot show (a speedup on one CPU): said, not a failure.
   void cannot_show(std::string text) { add(verdict::not_shown, text); }
+  // A claim that load can defeat (a compute speedup, a bandwidth share): missed while other
+  // processes kept at least busy_machine_cpus busy (other_cpus, the most over the trials it
+  // compares), it is set aside as not shown; missed on an idle machine, it fails.
+  void unless_busy(bool ok, double other_cpus, std::string text);
   // Said after the verdict's reason whatever the verdict: a number shown beside the claim.
   void note(std::string text) { notes_.push_back(std::move(text)); }
   [[nodiscard]] judgement result() const;
@@ -174,8 +185,8 @@ class checks {
   std::vector<std::string> notes_;
 };
 
-// A compute speedup of at least the ideal / timing_margin, the ideal being the threads on the
-// CPUs that other processes left free; when they left fewer than two, it cannot show.
+// A compute speedup of at least the ideal / timing_margin, the ideal being the workers on the
+// usable CPUs; on one CPU it cannot show, and a miss under load is set aside (unless_busy).
 void check_cpu_scaling(checks& c, const trial& t, std::string_view what);
 
 // A table column: its heading and the cell of a record.

@@ -68,10 +68,8 @@ class when_to_use final : public lesson {
         seconds(s_gil.median_s), seconds(t_gil.median_s), times(win), times(gil_win));
     if (s_gil.cores < 2)
       c.cannot_show(said_gil + ", but one CPU cannot run two processes' computation at once");
-    else if (trial_of(trials, split[1]).other_cpus >= 0.5)
-      c.chance(win >= gil_win, said_gil + " (other processes kept CPUs busy meanwhile)");
     else
-      c.must(win >= gil_win, said_gil);
+      c.unless_busy(win >= gil_win, others(trials, threads_alone[1], split[1]), said_gil);
     c.chance(gap <= close_without,
              fmt::format("without the GIL threads alone took {}, the split {}: threads were {} "
                          "the split's time (at most {} expected): C++ threads compute in "
