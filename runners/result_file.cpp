@@ -158,7 +158,7 @@ result_document parse_result_text(std::string_view text, const std::string& sour
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw usage_error(fmt::format("'{}': not JSON: {}", source, e.what()));
   }
   return parse_result_document(doc, source);

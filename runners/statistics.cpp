@@ -144,10 +144,14 @@ interval bootstrap_median_ratio(std::span<const double> a, std::span<const doubl
   ratios.reserve(resamples);
   for (std::size_t i = 0; i < resamples; ++i) {
     const double base = redraw(a, draw);
-    ratios.push_back(redraw(b, draw) / base);
+    const double ratio = redraw(b, draw) / base;
+    // 0 / 0 from samples of 0 s (a hand-edited file): no ratio, and a NaN would break the
+    // sort's ordering (it read out of bounds under the fuzzer).
+    if (!std::isnan(ratio)) ratios.push_back(ratio);
   }
+  if (ratios.empty()) return {};
   std::sort(ratios.begin(), ratios.end());
-  const double last = static_cast<double>(resamples - 1);
+  const double last = static_cast<double>(ratios.size() - 1);
   const auto at = [&](double index) { return ratios[static_cast<std::size_t>(index)]; };
   return {at(std::floor(last * (1 - confidence) / 2)), at(std::ceil(last * (1 + confidence) / 2))};
 }

@@ -227,6 +227,18 @@ TEST(bootstrap_median_ratio, constant_samples_give_a_point) {
   EXPECT_DOUBLE_EQ(i.high, 1.5);
 }
 
+// Samples of 0 s (a result file edited by hand; the fuzzer found it) give 0 / 0: no ratio. Before,
+// the NaNs went into the sort, whose ordering they break, and it read out of bounds.
+TEST(bootstrap_median_ratio, samples_of_zero_give_no_interval_and_no_crash) {
+  const std::vector<double> zeros(40, 0.0), some{0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 0.0};
+  const interval none = bootstrap_median_ratio(zeros, zeros, 0.95, 2000, 1);
+  EXPECT_EQ(none.low, 0);
+  EXPECT_EQ(none.high, 0);
+  const interval partly = bootstrap_median_ratio(some, some, 0.95, 2000, 1);
+  EXPECT_FALSE(std::isnan(partly.low));
+  EXPECT_FALSE(std::isnan(partly.high));
+}
+
 TEST(bootstrap_median_ratio, lands_on_the_quantiles_of_the_exact_bootstrap_distribution) {
   // Three values resampled: the median is the smallest with probability 7/27 (two or three
   // draws of it), the middle 13/27, the largest 7/27. The ratio's exact distribution, from
