@@ -53,7 +53,7 @@ class fork_processes final : public backend {
     const pid_t parent = getpid();
     const auto deadline = detail::run_deadline(options.deadline_s);
 
-    detail::children kids;
+    detail::children kids(n_workers);
     for (unsigned w = 0; w < n_workers; ++w) {
       const pid_t pid = fork();
       if (pid < 0) {

@@ -18,6 +18,13 @@
 
 namespace parlab::detail {
 
+children::children(std::size_t n) {
+  pids_.reserve(n);
+  pidfds_.reserve(n);
+  statuses_.reserve(n);
+  polled_.reserve(n);
+}
+
 children::~children() {
   kill_all();
   wait_all();
@@ -34,7 +41,8 @@ bool failed_status(int status) { return !WIFEXITED(status) || WEXITSTATUS(status
 
 std::vector<int> children::wait_all(const std::function<void()>& on_failure,
                                     std::optional<time_point> deadline) {
-  std::vector<int> statuses(pids_.size(), 0);
+  statuses_.assign(pids_.size(), 0);
+  std::vector<int>& statuses = statuses_;
   using clock = std::chrono::steady_clock;
   std::optional<clock::time_point> kill_at;
   // time_point::max(): none, which keeps g++ from a false maybe-uninitialized on the optional.
@@ -46,7 +54,8 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure,
   };
   for (std::size_t left = std::count_if(pids_.begin(), pids_.end(), [](pid_t p) { return p > 0; });
        left > 0;) {
-    std::vector<pollfd> fds;
+    std::vector<pollfd>& fds = polled_;
+    fds.clear();
     bool blind = false;  // a child without a pidfd: look at it every 10 ms
     for (std::size_t i = 0; i < pids_.size(); ++i)
       if (pids_[i] > 0) {
@@ -85,7 +94,7 @@ std::vector<int> children::wait_all(const std::function<void()>& on_failure,
   }
   pids_.clear();
   pidfds_.clear();
-  return statuses;
+  return std::move(statuses_);
 }
 
 bool children::killed(unsigned i) const {

@@ -1,6 +1,7 @@
 #pragma once
 // What the process backends (fork, forkpool) share: the MAP_SHARED mapping parent and children
 // both write, the reaping of every child, and how a child's failure is put into words.
+#include <poll.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -28,6 +29,10 @@ inline constexpr int child_failed_status = 3;
 class children {
  public:
   children() = default;
+  // Room for n children made before the first fork: the parent then writes no new heap page
+  // between its forks and its wait, each of which would fault once per fork (copy-on-write) and,
+  // in a multi-threaded parent, flush the other CPUs' TLBs (docs/PERFORMANCE.md, fork's price).
+  explicit children(std::size_t n);
   ~children();
   children(const children&) = delete;
   children& operator=(const children&) = delete;
@@ -55,6 +60,8 @@ class children {
   std::vector<int> pidfds_;  // one per child, readable once it exits: poll() waits for any
   std::vector<unsigned> overdue_;
   std::vector<unsigned> stopped_;  // killed a second after another child failed
+  std::vector<int> statuses_;      // wait_all's, reserved with the rest
+  std::vector<pollfd> polled_;     // wait_all's poll set, reused
 };
 
 // The moment a run that began now must end by (run_options::deadline_s), if it has one.

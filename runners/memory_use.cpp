@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "runners/cgroup.hpp"
@@ -96,29 +98,83 @@ std::size_t memory_available(std::size_t workers) {
   return best;
 }
 
+namespace {
+
+// One thread for the process's life samples the virtual size while a watch is armed. A thread
+// started per run cost the fork backend about a quarter of its price per worker (the run's forks
+// copied an address space that had just grown a thread, its stack and its arena;
+// docs/PERFORMANCE.md); a thread blocked between runs costs nothing. Never destroyed: its
+// thread waits on it until the process exits. It allocates nothing while armed (statm above).
+class vm_sampler {
+ public:
+  static vm_sampler& instance() {
+    static const int forget_in_children =
+        pthread_atfork(nullptr, nullptr, [] { current.store(nullptr, std::memory_order_relaxed); });
+    (void)forget_in_children;
+    vm_sampler* s = current.load(std::memory_order_acquire);
+    if (s != nullptr) return *s;
+    auto* fresh = new vm_sampler;  // its thread starts at its first arm(), so losing a race is free
+    if (current.compare_exchange_strong(s, fresh, std::memory_order_acq_rel)) return *fresh;
+    delete fresh;
+    return *s;
+  }
+  // From now until disarm(), samples every first_interval, then twice as long after each sample
+  // up to longest_interval.
+  void arm(std::size_t vm_now) {
+    const std::lock_guard lock(mutex_);
+    if (!started_) std::thread([this] { sample(); }).detach();
+    started_ = true;
+    armed_ = true;
+    ++generation_;
+    peak_ = vm_now;
+    wake_.notify_one();
+  }
+  // The largest virtual size sampled since arm().
+  std::size_t disarm() {
+    const std::lock_guard lock(mutex_);
+    armed_ = false;
+    ++generation_;
+    wake_.notify_one();
+    return peak_;
+  }
+
+ private:
+  vm_sampler() = default;
+  void sample() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return armed_; });
+      const std::uint64_t run = generation_;
+      const auto moved = [&] { return generation_ != run; };
+      for (auto interval = memory_watch::first_interval; !wake_.wait_for(lock, interval, moved);
+           interval = std::min(2 * interval, memory_watch::longest_interval))
+        peak_ = std::max(peak_, statm().first);
+    }
+  }
+
+  // A forked child has no sampling thread, and may have copied the mutex locked: one that
+  // measures (a death test's child) makes its own; the parent's copy is left as it was.
+  static inline std::atomic<vm_sampler*> current{nullptr};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool started_ = false, armed_ = false;
+  std::uint64_t generation_ = 0;  // a new one at each arm and disarm: the sampler's run ended
+  std::size_t peak_ = 0;
+};
+
+}  // namespace
+
 memory_watch::memory_watch() {
   // Free heap memory back to the system first, or a run reusing what an earlier one freed would
   // show no growth: the run then pays its own page faults, as a first run does.
   malloc_trim(0);
   reset_ = reset_high_water();
   std::tie(vm_peak_, rss_before_) = statm();
-  sampler_ = std::jthread([this](const std::stop_token& stop) {
-    std::unique_lock lock(mutex_);
-    started_.count_down();
-    // Wakes at once when stopped, so stop() does not wait out an interval.
-    for (auto interval = first_interval; !stop.stop_requested();
-         interval = std::min(2 * interval, longest_interval)) {
-      wake_.wait_for(lock, stop, interval, [] { return false; });
-      if (!stop.stop_requested()) vm_peak_ = std::max(vm_peak_, statm().first);
-    }
-  });
-  started_.wait();  // the thread's start is behind us too before the run begins
+  vm_sampler::instance().arm(vm_peak_);
 }
 
 memory_use memory_watch::stop() {
-  sampler_.request_stop();
-  sampler_.join();
-  vm_peak_ = std::max(vm_peak_, statm().first);
+  vm_peak_ = std::max(vm_sampler::instance().disarm(), statm().first);
   if (!reset_) return {0, vm_peak_, 0};
   const std::size_t peak = std::max(resident_high_water(), rss_before_);
   return {peak, vm_peak_, static_cast<std::int64_t>(peak) - static_cast<std::int64_t>(rss_before_)};

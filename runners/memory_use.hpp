@@ -6,12 +6,8 @@
 // Children of the process backends are not this process: their memory is theirs. Free heap
 // memory is handed back (malloc_trim) before the run, so that its growth is its own.
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <latch>
-#include <mutex>
-#include <thread>
 
 namespace parlab::runner {
 
@@ -30,10 +26,11 @@ std::size_t memory_available(std::size_t workers = 0);
 // Watches one run from construction to stop(); all zero where /proc cannot be read or reset.
 class memory_watch {
  public:
-  // How often the virtual size is sampled: every millisecond at first, where a run starts its
-  // threads, then twice as long after each sample up to the longest interval. Each sample takes
-  // a core from the run: at 1 ms throughout, a memory-bound rep of 2 ranks on 2 cores ran 3-5%
-  // slower than the hand-written MPI program (docs/PERFORMANCE.md).
+  // How often the virtual size is sampled (by one thread for the process's life, armed for the
+  // run): every millisecond at first, where a run starts its threads, then twice as long after
+  // each sample up to the longest interval. Each sample takes a core from the run: at 1 ms
+  // throughout, a memory-bound rep of 2 ranks on 2 cores ran 3-5% slower than the hand-written
+  // MPI program (docs/PERFORMANCE.md).
   static constexpr auto first_interval = std::chrono::milliseconds(1);
   static constexpr auto longest_interval = std::chrono::milliseconds(32);
   memory_watch();
@@ -45,12 +42,6 @@ class memory_watch {
   bool reset_ = false;
   std::size_t rss_before_ = 0;
   std::size_t vm_peak_ = 0;
-  // The sampler's wait, made here: condition_variable_any allocates its mutex, and the sampler
-  // must allocate nothing while the run fork()s (runners/memory_use.cpp, statm).
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::latch started_{1};
-  std::jthread sampler_;
 };
 
 }  // namespace parlab::runner
