@@ -8,6 +8,7 @@ packages=(
   libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libhwloc-dev
   gnuplot-nox python3 clang-format libasio-dev libopenmpi-dev openmpi-bin
+  procps  # ps, pgrep, pkill: the tests look for processes left behind (minbase lacks it)
   munge slurmctld slurmd slurm-client
   clang libomp-dev libclang-rt-dev  # make tsan, make fuzz: TSan, libFuzzer, libomp, Archer
 )
