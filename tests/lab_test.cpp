@@ -124,6 +124,17 @@ TEST(lab_load, a_miss_is_set_aside_only_when_others_kept_a_quarter_cpu_busy) {
   EXPECT_EQ(speedup(1.1, 0.24), verdict::fails);
   EXPECT_EQ(speedup(1.1, 0.26), verdict::not_shown);
   EXPECT_EQ(speedup(0.52, 1.9), verdict::holds);
+  // On 16 CPUs a quarter of a CPU busy cannot excuse a speedup of 2 where 8 was due.
+  auto big = [](double sum_s, double other_cpus) {
+    record r = timed(16, sum_s);
+    r.cores = 16;
+    return judged("multiprocessing", {{"3 waits, processes", timed(3, 2.01, 2.0)},
+                                      {"compute sum, 1 process", timed(1, 1.0)},
+                                      {"compute sum, processes", r, other_cpus}});
+  };
+  EXPECT_EQ(big(0.5, 0.3), verdict::fails);
+  EXPECT_EQ(big(0.15, 10.0), verdict::not_shown);  // 6 CPUs left: 3x was due, 6.7x is not a miss
+  EXPECT_EQ(big(0.1, 0.3), verdict::holds);
   auto stream = [](double fraction, double other_cpus) {
     record r = timed(2, 0.005);
     r.bandwidth_fraction = fraction;

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
         partial[static_cast<std::size_t>(t)] = s;
       });
     for (std::thread& t : pool) t.join();
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (std::accumulate(partial.begin(), partial.end(), std::int64_t{0}) != expected) {
       std::fprintf(stderr, "parlab_thread_sum: wrong total\n");
       return 1;

@@ -59,7 +59,7 @@ class cpu_vs_io final : public lesson {
     checks c;
     check_cpu_scaling(c, trial_of(trials, compute_n), "compute");
     check_memory(c, trial_of(trials, memory_1), trial_of(trials, memory_n));
-    check_io(c, find(trials, io_1), find(trials, io_n));
+    check_io(c, trial_of(trials, io_1), trial_of(trials, io_n));
     table t = tabulate(
         trials, {col::backend(), col::workers(), col::median(), col::speedup(), col::bandwidth()});
     return {std::move(trials), std::move(t), c.result()};
@@ -86,11 +86,16 @@ class cpu_vs_io final : public lesson {
       c.unless_busy(best >= 1 / timing_margin, others, said);
   }
 
-  static void check_io(checks& c, const record& one, const record& many) {
+  // Waits need no free CPU, but 4N threads beyond the cores need CPU time to start and to wake:
+  // beside two busy processes per core they overlapped 3.08x of 8 (flake-hunt). Set aside then,
+  // never on an idle machine; lessons 1, 4 and 10 hold waits to their claim under any load.
+  static void check_io(checks& c, const trial& one_trial, const trial& many_trial) {
+    const record &one = one_trial.rec, &many = many_trial.rec;
     const double ideal = many.ideal_s > 0 ? one.ideal_s / many.ideal_s : 0;
-    c.must(scales(many, ideal) && many.speedup > many.cores,
-           fmt::format("waits ran {} faster on {} threads, beyond the {} cores (ideal {})",
-                       times(many.speedup), many.threads, many.cores, times(ideal)));
+    c.unless_busy(scales(many, ideal) && many.speedup > many.cores,
+                  std::max(one_trial.other_cpus, many_trial.other_cpus),
+                  fmt::format("waits ran {} faster on {} threads, beyond the {} cores (ideal {})",
+                              times(many.speedup), many.threads, many.cores, times(ideal)));
   }
 };
 

@@ -253,8 +253,16 @@ void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
     return c.cannot_show(fmt::format(
         "{}, but {} usable CPU leaves no parallel speedup to show; run it on two or more", said,
         r.cores));
-  c.unless_busy(scales(r, ideal), t.other_cpus,
-                fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin)));
+  const std::string expected =
+      fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin));
+  // A miss under load is set aside only when the CPUs the others left explain it: on a large
+  // machine a quarter of a CPU of background work cannot excuse a speedup of 10 where 64 was due.
+  const double left = std::min<double>(r.threads, r.cores - t.other_cpus);
+  if (scales(r, ideal) || left < 1.5 || scales(r, left))
+    return c.unless_busy(scales(r, ideal), t.other_cpus, expected);
+  c.must(false, fmt::format("{}; other processes kept {:.2f} CPUs busy, but even on the {:.1f} "
+                            "they left at least {} was due",
+                            expected, t.other_cpus, left, times(left / timing_margin)));
 }
 
 namespace {
