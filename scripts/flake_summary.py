@@ -7,6 +7,7 @@ import sys
 from collections import defaultdict
 
 RESULT = re.compile(r"^\s*\d+/\d+ Test\s+#\d+: (\S+) .*?(Passed|\*\*\*\S+|Skipped|Not Run)")
+END = re.compile(r"^(\d+% tests passed|The following tests|Label Time Summary|Total Test time)")
 WHY = re.compile(r"FAIL|Fail|fail|error|Error|Sanitizer|expected|Expected|Timeout|took")
 
 
@@ -16,7 +17,8 @@ def results(path):
 
     def close():
         if current and found[current][0] != "passed":
-            why = next((l for l in lines if WHY.search(l)), lines[-1] if lines else "")
+            why = next((l for l in lines if "FAIL" in l),  # a script test's own word first
+                       next((l for l in lines if WHY.search(l)), lines[-1] if lines else ""))
             found[current] = (found[current][0], why.strip()[:200])
 
     with open(path, errors="replace") as log:
@@ -32,6 +34,9 @@ def results(path):
                     outcome = "failed"
                 found[name] = (outcome, "")
                 current, lines = name, []
+            elif END.match(line):  # ctest's closing summary: no test's output any more
+                close()
+                current, lines = None, []
             elif current and line.strip() and not line.lstrip().startswith("Start "):
                 lines.append(line.rstrip())
         close()
