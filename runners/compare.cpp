@@ -4,9 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "parlab/error.hpp"
 #include "runners/units.hpp"
@@ -72,6 +74,11 @@ std::string_view to_string(change c) {
   return "?";
 }
 
+double smallest_p_value_of(const entry& e) {
+  return e.rounds > 0 ? smallest_signed_rank_p_value(e.rounds)
+                      : smallest_p_value(e.base_samples, e.new_samples);
+}
+
 namespace {
 
 // The bootstrap costs resamples x samples draws: pairs of very many samples, whose interval is
@@ -84,7 +91,7 @@ std::size_t resamples_for(std::size_t samples) {
 constexpr std::uint64_t bootstrap_seed = 0x5eed;
 
 change judge(const entry& e, const compare_options& o) {
-  if (smallest_p_value(e.base_samples, e.new_samples) >= o.alpha) return change::too_few_samples;
+  if (smallest_p_value_of(e) >= o.alpha) return change::too_few_samples;
   if (e.test.p_value >= o.alpha) return change::unchanged;
   if (e.ratio > 1 + o.threshold) return change::slower;
   if (e.ratio < 1 / (1 + o.threshold)) return change::faster;
@@ -155,6 +162,17 @@ std::string revision(const json& machine) {
   return it != machine.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// What both kinds of comparison end with: the refusal of files that share nothing, and what the
+// first documents of each side say about their machines and builds.
+void finish(comparison& c, const result_document& base, const result_document& next) {
+  check_shared(c, base, next);
+  c.machine = machine_differences(base.machine, next.machine);
+  c.base_revision = revision(base.machine);
+  c.new_revision = revision(next.machine);
+  c.base_cut_short = base.cut_short;
+  c.new_cut_short = next.cut_short;
+}
+
 }  // namespace
 
 comparison compare_documents(const result_document& base, const result_document& next,
@@ -186,12 +204,125 @@ comparison compare_documents(const result_document& base, const result_document&
     if (!matched[i])
       c.entries.push_back(
           unpaired(base.records[i], identity_of(base.records[i], base.config), true));
-  check_shared(c, base, next);
-  c.machine = machine_differences(base.machine, next.machine);
-  c.base_revision = revision(base.machine);
-  c.new_revision = revision(next.machine);
-  c.base_cut_short = base.cut_short;
-  c.new_cut_short = next.cut_short;
+  finish(c, base, next);
+  return c;
+}
+
+namespace {
+
+// One side's records of one identity, by round: the first record of that identity in each
+// round's document, null where a round lacks it.
+using by_round = std::vector<const record*>;
+
+struct side_records {
+  std::map<identity, by_round> records;
+  std::vector<identity> order;  // as they first appear
+};
+
+side_records collect(const std::vector<result_document>& rounds) {
+  side_records side;
+  for (std::size_t i = 0; i < rounds.size(); ++i)
+    for (const record& r : rounds[i].records) {
+      identity id = identity_of(r, rounds[i].config);
+      by_round& slots = side.records[id];
+      if (slots.empty()) {
+        slots.assign(rounds.size(), nullptr);
+        side.order.push_back(id);
+      }
+      if (slots[i] == nullptr) slots[i] = &r;
+    }
+  return side;
+}
+
+const record& first_of(const by_round& rounds) {
+  return **std::find_if(rounds.begin(), rounds.end(), [](const record* r) { return r != nullptr; });
+}
+
+struct round_pairs {
+  std::vector<double> base_all, new_all;  // every timed rep of each side
+  std::vector<double> ratios, base_medians;
+  const record *base_failure = nullptr, *new_failure = nullptr;
+};
+
+round_pairs pair_rounds(const by_round& base, const by_round& next) {
+  round_pairs p;
+  for (std::size_t i = 0; i < std::min(base.size(), next.size()); ++i) {
+    const record *b = base[i], *n = next[i];
+    for (const auto& [r, all, failure] :
+         {std::tuple{b, &p.base_all, &p.base_failure}, {n, &p.new_all, &p.new_failure}}) {
+      if (r == nullptr) continue;
+      all->insert(all->end(), r->samples_s.begin(), r->samples_s.end());
+      if (!r->verified && *failure == nullptr) *failure = r;
+    }
+    if (b == nullptr || n == nullptr || !b->verified || !n->verified || b->median_s <= 0) continue;
+    p.ratios.push_back(n->median_s / b->median_s);
+    p.base_medians.push_back(b->median_s);
+  }
+  return p;
+}
+
+entry paired_rounds(const by_round& base, const by_round& next, identity id,
+                    const compare_options& o) {
+  entry e;
+  e.id = std::move(id);
+  e.in_base = e.in_new = true;
+  const round_pairs p = pair_rounds(base, next);
+  e.base_samples = p.base_all.size();
+  e.new_samples = p.new_all.size();
+  e.base_median_s = summarize(p.base_all).median;
+  e.new_median_s = summarize(p.new_all).median;
+  if (p.base_failure != nullptr || p.new_failure != nullptr) {
+    e.result = p.new_failure != nullptr ? change::failed : change::base_failed;
+    e.detail = (p.new_failure != nullptr ? p.new_failure : p.base_failure)->detail;
+    return e;
+  }
+  e.rounds = p.ratios.size();
+  if (e.rounds == 0) {
+    e.result = change::too_few_samples;
+    return e;
+  }
+  e.ratio = summarize(p.ratios).median;
+  std::vector<double> logs;
+  for (double r : p.ratios) logs.push_back(std::log(r));
+  e.test = wilcoxon_signed_rank(logs);
+  e.resamples = resamples_for(e.rounds);
+  e.ratio_ci = bootstrap_median(p.ratios, 1 - o.alpha, e.resamples, bootstrap_seed);
+  const auto [low, high] = std::minmax_element(p.base_medians.begin(), p.base_medians.end());
+  e.drift = *high / *low - 1;
+  e.result = judge(e, o);
+  return e;
+}
+
+std::string first_cut_short(const std::vector<result_document>& rounds) {
+  for (const result_document& d : rounds)
+    if (!d.cut_short.empty()) return d.cut_short;
+  return "";
+}
+
+}  // namespace
+
+comparison compare_rounds(const std::vector<result_document>& base,
+                          const std::vector<result_document>& next, const std::string& base_path,
+                          const std::string& new_path, const compare_options& options,
+                          const interleaving& how) {
+  comparison c;
+  c.base_path = base_path;
+  c.new_path = new_path;
+  c.options = options;
+  c.interleaved = how;
+  const side_records b = collect(base), n = collect(next);
+  for (const identity& id : n.order) {
+    const auto it = b.records.find(id);
+    c.entries.push_back(it == b.records.end()
+                            ? unpaired(first_of(n.records.at(id)), id, false)
+                            : paired_rounds(it->second, n.records.at(id), id, options));
+  }
+  for (const identity& id : b.order)
+    if (!n.records.contains(id))
+      c.entries.push_back(unpaired(first_of(b.records.at(id)), id, true));
+  finish(c, base.front(), next.front());
+  c.base_cut_short = first_cut_short(base);
+  c.new_cut_short = first_cut_short(next);
   return c;
 }
 
@@ -243,6 +374,13 @@ int exit_code(const comparison& c) {
 
 namespace {
 
+// The fewest paired rounds for the signed-rank test to be able to reach alpha.
+std::size_t rounds_needed(double alpha) {
+  std::size_t n = 1;
+  while (smallest_signed_rank_p_value(n) >= alpha && n < 60) ++n;
+  return n;
+}
+
 // The fewest reps a side needs for the test to be able to reach alpha, both sides alike.
 std::size_t reps_needed(double alpha) {
   std::size_t n = 1;
@@ -258,11 +396,30 @@ std::string too_few_warning(const comparison& c) {
   const entry& e = *std::find_if(c.entries.begin(), c.entries.end(), [](const entry& x) {
     return x.result == change::too_few_samples;
   });
+  if (c.interleaved.rounds > 0)
+    return fmt::format(
+        "{} of the pairs rest on too few rounds for the test to mean anything: {} paired rounds "
+        "give no p-value below {:.3g}, and --alpha is {:g}; compare with --rounds {} or more",
+        few, e.rounds, smallest_p_value_of(e), c.options.alpha, rounds_needed(c.options.alpha));
   return fmt::format(
       "{} of the pairs have too few samples for the test to mean anything: {} vs {} "
       "samples give no p-value below {:.3g}, and --alpha is {:g}; measure with --reps {} or more",
       few, e.base_samples, e.new_samples, smallest_p_value(e.base_samples, e.new_samples),
       c.options.alpha, reps_needed(c.options.alpha));
+}
+
+// Two files measured at different times differ by what the machine did meanwhile, and the U
+// test of their reps cannot tell that from the code: said whenever it called something a change.
+std::string drift_warning(const comparison& c) {
+  if (c.interleaved.rounds > 0) return "";
+  const bool changed = std::any_of(c.entries.begin(), c.entries.end(), [](const entry& e) {
+    return e.result == change::slower || e.result == change::faster;
+  });
+  if (!changed) return "";
+  return "BASE and NEW were measured at different times, so what the machine did between them "
+         "counts as a change here (two sweeps of the same code on a shared or virtual machine "
+         "differ by up to 30%); `parlab compare --base-cmd CMD --new-cmd CMD -- sweep ...` runs "
+         "them in interleaved rounds, so that drift falls on both alike";
 }
 
 }  // namespace
@@ -285,6 +442,7 @@ std::vector<std::string> warnings(const comparison& c) {
           "{} was cut short ({}): what it did not measure is listed as only in the other", path,
           why));
   if (std::string few = too_few_warning(c); !few.empty()) out.push_back(std::move(few));
+  if (std::string drift = drift_warning(c); !drift.empty()) out.push_back(std::move(drift));
   return out;
 }
 

@@ -61,9 +61,18 @@ struct entry {
   interval ratio_ci;
   u_test test;
   std::size_t resamples = 0;  // of the bootstrap; fewer for very many samples
+  // Interleaved rounds (compare_rounds): how many pairs of rounds the verdict rests on, and the
+  // drift the BASE side showed between its rounds (its largest round median over its smallest,
+  // less 1): the weather the interleaving kept out of the verdict. 0 for two files.
+  std::size_t rounds = 0;
+  double drift = 0;
   change result = change::unchanged;
   std::string detail;  // why a record failed (its detail)
 };
+
+// The least p-value the entry's test could give: of the U test for its samples, or of the
+// signed-rank test for its paired rounds. At or above alpha, no outcome can be significant.
+double smallest_p_value_of(const entry& e);
 
 // A field of the machine blocks that moves numbers and differs between the two files.
 struct machine_difference {
@@ -71,8 +80,16 @@ struct machine_difference {
   json base, next;    // null where a block lacks the field
 };
 
+// How an interleaved comparison ran: `rounds` times BASE's and NEW's command back to back, the
+// order of each pair drawn from a generator seeded with `seed`.
+struct interleaving {
+  std::size_t rounds = 0;  // 0: two files measured whenever they were
+  std::uint64_t seed = 0;
+};
+
 struct comparison {
-  std::string base_path, new_path;
+  std::string base_path, new_path;  // the files, or the commands of an interleaved comparison
+  interleaving interleaved;
   compare_options options;
   std::vector<entry> entries;  // NEW's order, then what only BASE has
   std::vector<machine_difference> machine;
@@ -84,6 +101,14 @@ struct comparison {
 comparison compare_documents(const result_document& base, const result_document& next,
                              const std::string& base_path, const std::string& new_path,
                              const compare_options& options);
+// The same for rounds run interleaved: round i of BASE ran next to round i of NEW, so each pair
+// of round medians gives one ratio, and the verdict is a Wilcoxon signed-rank test of their
+// logarithms with a bootstrap interval of their median, drawn by round. Drift between rounds
+// falls on both sides alike and leaves the ratios alone. Throws as compare_documents.
+comparison compare_rounds(const std::vector<result_document>& base,
+                          const std::vector<result_document>& next, const std::string& base_path,
+                          const std::string& new_path, const compare_options& options,
+                          const interleaving& how);
 std::vector<machine_difference> machine_differences(const json& base, const json& next);
 // 1 when a pair is slower beyond the threshold with significance or a NEW record failed; else 0.
 int exit_code(const comparison& c);

@@ -2,12 +2,15 @@
 // `parlab compare BASE.json NEW.json`: its flags on the CLI and the command itself.
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace parlab::runner {
 
 struct compare_args {
-  std::string base, next;  // the two result files
+  // BASE.json NEW.json; or, with --base-cmd and --new-cmd, parlab's arguments after --
+  std::vector<std::string> positionals;
   std::string threshold = "5", alpha = "0.05", format = "table", plot;
+  std::string base_cmd, new_cmd, rounds = "10", seed;  // an interleaved comparison
 };
 
 void add_compare_subcommand(CLI::App& app, compare_args& args);

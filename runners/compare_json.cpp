@@ -49,7 +49,11 @@ json to_json(const entry& e) {
       {"ratio_high", number_or_null(e.ratio_ci.high, tested)},
       {"p_value", number_or_null(e.test.p_value, tested)},
       {"exact_test", tested ? json(e.test.exact) : json(nullptr)},
-      {"smallest_p_value", number_or_null(smallest_p_value(e.base_samples, e.new_samples), tested)},
+      {"smallest_p_value", number_or_null(smallest_p_value_of(e), tested)},
+      {"test",
+       tested ? json(e.rounds > 0 ? "wilcoxon signed-rank" : "mann-whitney u") : json(nullptr)},
+      {"rounds", e.rounds},
+      {"drift", number_or_null(e.drift, e.rounds > 1)},
       {"resamples", e.resamples},
       {"verdict", to_string(e.result)},
       {"detail", e.detail},
@@ -68,6 +72,9 @@ void write_compare_json(std::FILE* out, const comparison& c) {
       {"threshold", c.options.threshold},
       {"alpha", c.options.alpha},
       {"confidence", 1 - c.options.alpha},
+      {"interleaved", c.interleaved.rounds == 0
+                          ? json(nullptr)
+                          : json{{"rounds", c.interleaved.rounds}, {"seed", c.interleaved.seed}}},
       {"machine_differences", machine},
       {"warnings", warnings(c)},
       {"exit_code", exit_code(c)},

@@ -15,10 +15,34 @@ std::string revision_text(const std::string& rev) { return rev.empty() ? "" : " 
 void print_header(std::FILE* out, const comparison& c) {
   fmt::print(out, "compare {}{} -> {}{}\n", c.base_path, revision_text(c.base_revision), c.new_path,
              revision_text(c.new_revision));
+  if (c.interleaved.rounds == 0) {
+    fmt::print(out,
+               "ratio = new median / base median; slower or faster: Mann-Whitney U p < {:g} and "
+               "the ratio beyond {:g}%; interval: {:g}% bootstrap\n",
+               c.options.alpha, c.options.threshold * 100, (1 - c.options.alpha) * 100);
+    return;
+  }
   fmt::print(out,
-             "ratio = new median / base median; slower or faster: Mann-Whitney U p < {:g} and "
-             "the ratio beyond {:g}%; interval: {:g}% bootstrap\n",
-             c.options.alpha, c.options.threshold * 100, (1 - c.options.alpha) * 100);
+             "interleaved: {} rounds, each running base and new back to back in random order "
+             "(--seed {})\n"
+             "ratio = median over rounds of new / base in the same round; slower or faster: "
+             "Wilcoxon signed-rank p < {:g} and the ratio beyond {:g}%; interval: {:g}% "
+             "bootstrap over rounds\n",
+             c.interleaved.rounds, c.interleaved.seed, c.options.alpha, c.options.threshold * 100,
+             (1 - c.options.alpha) * 100);
+}
+
+// The weather the interleaving kept out of the verdicts: how far the same point of BASE moved
+// from round to round, against which a same-round ratio is judged.
+void print_noise(std::FILE* out, const comparison& c) {
+  const entry* widest = nullptr;
+  for (const entry& e : c.entries)
+    if (e.rounds > 1 && (widest == nullptr || e.drift > widest->drift)) widest = &e;
+  if (widest == nullptr) return;
+  fmt::print(out,
+             "noise seen: base's medians moved by up to {:.1f}% from round to round ({} t={}); "
+             "each verdict rests on ratios within a round, where that drift falls on both\n",
+             widest->drift * 100, widest->id.backend, widest->id.threads);
 }
 
 struct widths {
@@ -81,6 +105,7 @@ void write_compare_table(std::FILE* out, const comparison& c, bool colour) {
                fmt::format("{:g}% interval", (1 - c.options.alpha) * 100), "p", "verdict");
     for (const entry* e : groups[h]) print_row(out, *e, w, colour);
   }
+  print_noise(out, c);
   print_summary(out, c);
   std::fflush(out);
 }

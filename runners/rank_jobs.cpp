@@ -168,42 +168,9 @@ bool launcher_on_path(launcher_kind l) {
 }
 
 job_outcome run_rank_job(const rank_job& job, const std::string& result_path) {
-  std::vector<char*> argv;
-  for (const std::string& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  unblock_stop_signals_in(attr);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  job_outcome out;
-  if (spawned != 0) {
-    out.exit_code = 127;
-    out.problem = fmt::format("{} could not start: {}", job.argv[0], std::strerror(spawned));
-    return out;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::error_code ec;
-  // Empty: rank 0 opened the file but ended before writing the document.
-  if (!std::filesystem::exists(result_path, ec) ||
-      std::filesystem::file_size(result_path, ec) == 0) {
-    out.problem = fmt::format("{}: {} exited with {} and wrote no results",
-                              plural(job.ranks, "rank", "ranks"), job.argv[0], out.exit_code);
-    return out;
-  }
-  try {
-    out.doc = read_result_file(result_path);
-  } catch (const usage_error& e) {
-    out.problem =
-        fmt::format("{}: {} exited with {}; its results: {}", plural(job.ranks, "rank", "ranks"),
-                    job.argv[0], out.exit_code, e.what());
-  }
+  job_outcome out = run_child_job(job.argv, result_path);
+  if (!out.problem.empty())
+    out.problem = fmt::format("{}: {}", plural(job.ranks, "rank", "ranks"), out.problem);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "parlab/kernel.hpp"
 #include "parlab/params.hpp"
+#include "runners/child_job.hpp"
 #include "runners/result_file.hpp"
 
 namespace parlab::runner {
@@ -51,12 +52,7 @@ bool launcher_on_path(launcher_kind l);
 
 // Runs the job (in a process group of its own, so that stopping it takes its ranks along) and
 // reads the document its rank 0 wrote to result_path. The job's stderr is parlab's: a failing
-// rank names itself there. `problem` says why there is no document ("" when there is one).
-struct job_outcome {
-  int exit_code = 0;
-  std::optional<result_document> doc;
-  std::string problem;
-};
+// rank names itself there. The problem names the ranks ("2 ranks: mpirun exited with 1 ...").
 job_outcome run_rank_job(const rank_job& job, const std::string& result_path);
 
 }  // namespace parlab::runner

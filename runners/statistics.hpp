@@ -51,5 +51,19 @@ struct interval {
 };
 interval bootstrap_median_ratio(std::span<const double> a, std::span<const double> b,
                                 double confidence, std::size_t resamples, std::uint64_t seed);
+// The same percentile bootstrap for the median of one sample (the paired ratios of interleaved
+// rounds: each round's pair ran back to back, so the pair, not the rep, is the unit drawn).
+interval bootstrap_median(std::span<const double> values, double confidence, std::size_t resamples,
+                          std::uint64_t seed);
+
+// The two-sided Wilcoxon signed-rank test that the differences `d` are centred on 0 (paired
+// data: one difference per round). Zeros are dropped (Wilcoxon's rule), ties share their
+// average rank; the exact null distribution (every sign equally likely) up to 50 differences,
+// the normal approximation with the tie correction beyond. `u` holds W+, the ranks of the
+// positive differences summed.
+u_test wilcoxon_signed_rank(std::span<const double> d);
+// The smallest two-sided p-value the exact signed-rank test gives for n pairs: every difference
+// of one sign, 2 / 2^n, at most 1.
+double smallest_signed_rank_p_value(std::size_t n);
 
 }  // namespace parlab::runner

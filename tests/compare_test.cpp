@@ -324,4 +324,65 @@ TEST(compare_writers, table_groups_rows_under_what_they_measured) {
   EXPECT_NE(text.find("summary: 1 slower"), std::string::npos) << text;
 }
 
+// Rounds whose weather swings by 40% between them, the same on both sides of each round: the
+// drift the interleaving keeps out of the verdict.
+std::vector<result_document> rounds_of(double scale, std::size_t rounds, double jitter = 0) {
+  std::vector<result_document> docs;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    const double step = static_cast<double>(i % 3) - 1.0;  // -1, 0, 1
+    const double weather = (i % 2 == 0 ? 1.0 : 1.4) * (1 + jitter * step);
+    docs.push_back(document({point("threads", 2, around(0.5 * weather * scale))}));
+  }
+  return docs;
+}
+
+comparison compare_rounds_of(const std::vector<result_document>& base,
+                             const std::vector<result_document>& next) {
+  return compare_rounds(base, next, "old/parlab", "parlab", {}, {base.size(), 7});
+}
+
+TEST(compare_rounds, drift_that_falls_on_both_sides_is_no_change_and_is_reported) {
+  const comparison c = compare_rounds_of(rounds_of(1, 10), rounds_of(1, 10, 0.01));
+  const entry& e = c.entries.at(0);
+  EXPECT_EQ(e.result, change::unchanged);
+  EXPECT_EQ(e.rounds, 10U);
+  EXPECT_NEAR(e.drift, 0.4, 1e-9);
+  EXPECT_NEAR(e.ratio, 1, 0.011);
+  EXPECT_EQ(exit_code(c), 0);
+  // The same reps as two files measured apart: the U test calls the swing a change.
+  result_document merged_base = rounds_of(1, 10)[0], merged_new = rounds_of(1, 10)[1];
+  EXPECT_EQ(compare(merged_base, merged_new).entries[0].result, change::slower);
+}
+
+TEST(compare_rounds, a_slowdown_in_every_round_is_slower_despite_the_drift) {
+  const comparison c = compare_rounds_of(rounds_of(1, 10), rounds_of(1.2, 10));
+  const entry& e = c.entries.at(0);
+  EXPECT_EQ(e.result, change::slower);
+  EXPECT_NEAR(e.ratio, 1.2, 1e-9);
+  EXPECT_DOUBLE_EQ(e.test.p_value, 2.0 / 1024);  // every round slower: the least p
+  EXPECT_GT(e.ratio_ci.low, 1.19);
+  EXPECT_EQ(exit_code(c), 1);
+  // 3% in every round: significant, within the threshold.
+  EXPECT_EQ(compare_rounds_of(rounds_of(1, 10), rounds_of(1.03, 10)).entries[0].result,
+            change::unchanged);
+}
+
+TEST(compare_rounds, five_rounds_are_too_few_and_the_warning_says_how_many_would_do) {
+  const comparison c = compare_rounds_of(rounds_of(1, 5), rounds_of(2, 5));
+  EXPECT_EQ(c.entries.at(0).result, change::too_few_samples);
+  const std::vector<std::string> w = warnings(c);
+  ASSERT_EQ(w.size(), 1U);
+  EXPECT_NE(w[0].find("--rounds 6 or more"), std::string::npos) << w[0];
+}
+
+TEST(compare_rounds, a_new_record_that_failed_in_any_round_fails) {
+  std::vector<result_document> next = rounds_of(1, 10);
+  next[4].records[0].verified = false;
+  next[4].records[0].detail = "made up";
+  const comparison c = compare_rounds_of(rounds_of(1, 10), next);
+  EXPECT_EQ(c.entries.at(0).result, change::failed);
+  EXPECT_EQ(c.entries.at(0).detail, "made up");
+  EXPECT_EQ(exit_code(c), 1);
+}
+
 }  // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `parlab compare` end to end: exit codes, formats, refusals, and the done criterion: two sweeps of
-# the same code compare with exit 0, and the same sweep run under `taskset -c 0`, whose 2-thread
-# points then share one CPU, compares as slower with exit 1.
+# `parlab compare` end to end: exit codes, formats, refusals, and the done criterion: interleaved
+# rounds of the same code compare with exit 0, and of it run under `taskset -c 0`, whose 2-thread
+# points then share one CPU, as slower with exit 1.
 set -u
 parlab=$1
 tmp=$(mktemp -d)
@@ -26,27 +26,15 @@ edit() {  # edit SRC DST PYTHON: DST is SRC's document d after PYTHON
   python3 -c "import json; d = json.load(open('$1')); $3; json.dump(d, open('$2', 'w'))"
 }
 
-# The CPU time the whole machine spent busy (steal included: the hypervisor's other guests), in
-# clock ticks, from /proc/stat.
-busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-
-# timed_sweep NAME [PREFIX...]: the sweep into $tmp/NAME.json; $tmp/NAME.others gets the CPUs
-# that other processes kept busy meanwhile, on average (the machine's busy time less parlab's).
+# timed_sweep NAME [PREFIX...]: the sweep into $tmp/NAME.json.
 timed_sweep() {
-  local name=$1 before after
+  local name=$1
   shift
-  before=$(busy_ticks)
-  TIMEFORMAT='%3R %3U %3S'
-  { time "$@" "$parlab" "${sweep[@]}" --json "$tmp/$name.json" >/dev/null 2>&1; } 2>"$tmp/$name.time" ||
-    fail "sweep $name"
-  after=$(busy_ticks)
-  read -r wall user sys <"$tmp/$name.time"
-  python3 -c "print(max(0.0, (($after - $before) / $(getconf CLK_TCK) - $user - $sys) / $wall))" \
-    >"$tmp/$name.others"
+  "$@" "$parlab" "${sweep[@]}" --json "$tmp/$name.json" >/dev/null 2>&1 || fail "sweep $name"
 }
 
 # A compute-bound sum: on 2 free CPUs, 2 threads take half the time of one.
-sweep=(sweep -k sum -b threads -t 1,2 --size 2e6 --intensity 16 --reps 5 --no-probe --no-progress)
+sweep=(sweep -k sum -b threads -t 1,2 --size 1e6 --intensity 16 --reps 5 --no-probe --no-progress)
 timed_sweep a
 timed_sweep b
 timed_sweep slow taskset -c 0
@@ -132,50 +120,42 @@ if command -v gnuplot >/dev/null; then
   [ -s "$tmp/r.svg" ] || fail "no plot drawn"
 fi
 
-# --- the done criterion, which needs the 2 CPUs free while the unpinned sweeps ran: another
-# process's load, changing from one sweep to the next, moves their times by more than 5% ---
-# A passing load is waited out: the sweeps are taken again, up to three times in all, before the
-# test counts itself skipped.
-quiet() {
-  python3 - "$tmp" <<'PY'
-import json, sys
-for name in ("a", "b"):
-    others = float(open(f"{sys.argv[1]}/{name}.others").read())
-    r = {x["threads"]: x for x in json.load(open(f"{sys.argv[1]}/{name}.json"))["records"]
-         if x["backend"] == "threads"}
-    speedup = r[1]["median_s"] / r[2]["median_s"]
-    if others > 0.1 or speedup < 1.6:
-        print(f"compare: during sweep {name} other processes kept {others:.2f} CPUs busy and 2 "
-              f"threads ran {speedup:.2f}x faster than 1: the machine was not quiet")
-        sys.exit(1)
-PY
-}
-for attempt in 1 2 3; do
-  quiet && break
-  if [ "$attempt" -eq 3 ]; then
-    echo "SKIP: not quiet in 3 attempts, so this machine cannot show whether compare tells the" \
-      "same code from a slower run"
-    exit 77
-  fi
-  sleep 2
-  timed_sweep a
-  timed_sweep b
-  timed_sweep slow taskset -c 0
-done
-# A threshold of 25%: two sweeps of the same code, one after the other on a shared VM, were seen
-# 5.7% apart with p < 0.01 (a neighbour's load that /proc/stat's steal does not show), while the
-# 2-thread point under taskset takes about twice as long: 25% sits 4x under that effect.
-# Even so, a neighbour's load that /proc/stat does not show can come and go between two sweeps
-# (seen once in a fresh-clone CI: seq 1.30x, p 0.008, the threads points unchanged). The second
-# sweep is then taken again, at most twice, before the difference counts as compare's failure.
-for again in 1 2; do
-  "$parlab" compare "$tmp/a.json" "$tmp/b.json" --threshold 25 >/dev/null 2>&1 && break
-  echo "compare: two sweeps of the same code differed beyond 25%: sweep b again ($again of 2)"
-  timed_sweep b
-done
-expect 0 compare "$tmp/a.json" "$tmp/b.json" --threshold 25
-expect 1 compare "$tmp/a.json" "$tmp/slow.json" --threshold 25
+# --- interleaved rounds: the flags refused before anything runs ---
+isweep=(sweep -k sum -b threads -t 1,2 --size 1e6 --intensity 32 --reps 3 --no-probe)
+expect 2 compare --base-cmd "$parlab" --new-cmd "$parlab" --rounds 1 -- "${isweep[@]}"
+has err "--rounds '1': expected a whole number from 2 to 1000"
+expect 2 compare --base-cmd "$parlab" --new-cmd "$parlab" -- list
+has err "-- ARGS 'list': expected parlab's arguments for both commands"
+expect 2 compare --base-cmd "$parlab" --new-cmd "$parlab" -- "${isweep[@]}" --json "$tmp/x.json"
+has err "no --json: each round writes its own result file"
+expect 2 compare --base-cmd "$parlab" -- "${isweep[@]}"
+has err "--new-cmd '': expected a command that runs parlab"
+expect 2 compare "$tmp/a.json" "$tmp/b.json" --seed 3
+has err "--seed '3': expected only with --base-cmd and --new-cmd"
+expect 2 compare --base-cmd "$parlab" --new-cmd "$parlab" --seed -4 -- "${isweep[@]}"
+has err "--seed '-4': expected a whole number of 0 or more"
+# A command that refuses its arguments is exit 2 with its own line; one that cannot start is 1.
+expect 2 compare --base-cmd "$parlab" --new-cmd "$parlab" --rounds 2 -- sweep -k nope
+has err "refused its arguments: parlab: -k/--kernel 'nope'"
+expect 1 compare --base-cmd "$parlab" --new-cmd "$tmp/no-such-parlab" --rounds 2 -- "${isweep[@]}"
+has err "could not start"
+[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'parlab-compare-*' -newer "$tmp/a.json" 2>/dev/null)" ] ||
+  fail "an interleaved compare left its rounds' directory behind"
+
+# --- the done criterion: interleaved rounds of the same binary are unchanged, of it squeezed
+# onto one CPU (its 2-thread point then shares a core) slower. Whatever else runs falls on both
+# sides of a round alike, so this holds on a busy machine too: nothing is skipped. ---
+expect 0 compare --base-cmd "$parlab" --new-cmd "$parlab" --seed 11 -- "${isweep[@]}"
+has out "interleaved: 10 rounds, each running base and new back to back in random order (--seed 11)"
+has out "Wilcoxon signed-rank"
+has out "noise seen: base's medians moved by up to"
+has out "summary: 3 no significant change"
+expect 1 compare --base-cmd "$parlab" --new-cmd "taskset -c 0 $parlab" -- "${isweep[@]}"
 grep -E '^  threads +2 .* slower' "$tmp/out" >/dev/null || fail "the 2-thread point is not slower"
 if [ "$(nproc)" -ge 2 ]; then has err "usable_cpus $(nproc) -> 1"; fi
 has err "a difference may be the machine's"
+# Two files measured apart say that drift counts as a change there, and what avoids it.
+expect 1 compare "$tmp/a.json" "$tmp/slow.json"
+has err "BASE and NEW were measured at different times"
+has err "--base-cmd CMD --new-cmd CMD"
 echo "compare: ok"

@@ -274,4 +274,72 @@ TEST(bootstrap_median_ratio, the_same_seed_gives_the_same_interval) {
   EXPECT_GT(first.high, 2.0);
 }
 
+TEST(bootstrap_median, constant_values_give_a_point_and_the_median_lies_inside) {
+  const std::vector<double> same{1.5, 1.5, 1.5};
+  const interval point = bootstrap_median(same, 0.95, 1000, 1);
+  EXPECT_EQ(point.low, 1.5);
+  EXPECT_EQ(point.high, 1.5);
+  const std::vector<double> spread{0.9, 1.0, 1.1, 0.95, 1.05, 1.02, 0.98};
+  const interval around = bootstrap_median(spread, 0.95, 2000, 3);
+  EXPECT_LE(around.low, 1.0);
+  EXPECT_GE(around.high, 1.0);
+  EXPECT_GE(around.low, 0.9);
+  EXPECT_LE(around.high, 1.1);
+}
+
+// scipy.stats.wilcoxon's documented example: the differences of 15 pairs of plant heights, two
+// of them negative (ranks 10 and 14): W- = 24, exact two-sided p = 0.0412597656.
+TEST(wilcoxon_signed_rank, exact_example_of_scipys_documentation) {
+  const std::vector<double> d{6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75};
+  const u_test t = wilcoxon_signed_rank(d);
+  EXPECT_TRUE(t.exact);
+  EXPECT_DOUBLE_EQ(t.u, 120 - 24);
+  EXPECT_NEAR(t.p_value, 0.041259765625, 1e-12);
+}
+
+TEST(wilcoxon_signed_rank, one_sign_throughout_reaches_the_smallest_p_value) {
+  const std::vector<double> up{0.1, 0.3, 0.2, 0.05, 0.4, 0.15, 0.25, 0.35, 0.12, 0.22};
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank(up).p_value, 2.0 / 1024);
+  EXPECT_DOUBLE_EQ(smallest_signed_rank_p_value(10), 2.0 / 1024);
+  EXPECT_DOUBLE_EQ(smallest_signed_rank_p_value(5), 2.0 / 32);  // above 0.05: too few rounds
+  EXPECT_DOUBLE_EQ(smallest_signed_rank_p_value(0), 1.0);
+}
+
+TEST(wilcoxon_signed_rank, zeros_are_dropped_and_a_balanced_sample_gives_p_one) {
+  const std::vector<double> d{0, 1, -1, 2, -2, 0};
+  const u_test t = wilcoxon_signed_rank(d);
+  EXPECT_DOUBLE_EQ(t.p_value, 1.0);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank(std::vector<double>{0, 0}).p_value, 1.0);
+}
+
+// Tied magnitudes share their average rank: the exact p is the share of the 2^n sign choices
+// whose W+ lies at least as far from the mean, counted here one by one.
+TEST(wilcoxon_signed_rank, ties_match_an_enumeration_of_every_sign_choice) {
+  const std::vector<double> d{1, 1, -1, 2, 3, 3, 4};
+  const std::vector<double> ranks{2, 2, 2, 4, 5.5, 5.5, 7};  // magnitudes 1,1,1,2,3,3,4
+  double w = 0;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (d[i] > 0) w += ranks[i];
+  const double mean = 28.0 / 2;  // half of the ranks' total
+  std::size_t as_far = 0;
+  for (unsigned signs = 0; signs < (1u << d.size()); ++signs) {
+    double sum = 0;
+    for (std::size_t i = 0; i < d.size(); ++i)
+      if ((signs >> i) & 1u) sum += ranks[i];
+    if (std::abs(sum - mean) >= std::abs(w - mean) - 1e-9) ++as_far;
+  }
+  const u_test t = wilcoxon_signed_rank(d);
+  EXPECT_DOUBLE_EQ(t.u, w);
+  EXPECT_NEAR(t.p_value, static_cast<double>(as_far) / (1u << d.size()), 1e-12);
+}
+
+TEST(wilcoxon_signed_rank, many_pairs_take_the_normal_approximation) {
+  std::vector<double> d;
+  for (int i = 1; i <= 60; ++i) d.push_back(i % 3 == 0 ? -i : i);
+  const u_test t = wilcoxon_signed_rank(d);
+  EXPECT_FALSE(t.exact);
+  EXPECT_GT(t.p_value, 0);
+  EXPECT_LT(t.p_value, 0.05);  // two thirds positive, the larger ranks spread alike
+}
+
 }  // namespace
