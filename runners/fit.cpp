@@ -99,27 +99,34 @@ usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& s
 
 std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak) {
   // backend -> (workers, speedup): a sweep over ranks may reach one count two ways (2 x 1, 1 x 2)
-  std::map<std::string, std::vector<std::pair<unsigned, double>>> points;
+  struct point {
+    unsigned workers;
+    double speedup;
+    bool oversubscribed;
+  };
+  std::map<std::string, std::vector<point>> points;
   std::vector<std::string> order;
   std::set<std::string> unfit;  // speedups against more than one worker: no model fits them
   for (const record& r : records) {
     if (!r.verified || r.speedup <= 0 || !r.uses_thread_count) continue;
     if (r.speedup_base_threads > 1) unfit.insert(r.backend);
     if (!points.contains(r.backend)) order.push_back(r.backend);
-    points[r.backend].emplace_back(workers(r), r.speedup);
+    points[r.backend].push_back({workers(r), r.speedup, r.oversubscribed});
   }
   std::vector<backend_fit> fits;
   for (const std::string& b : order) {
     backend_fit f;
     f.backend = b;
     std::vector<double> p, s;
-    for (const auto& [t, sp] : points[b]) {
-      p.push_back(t);
-      s.push_back(sp);
+    for (const auto& [t, sp, over] : points[b]) {
       if (sp > f.best_speedup) {
         f.best_speedup = sp;
         f.best_threads = t;
       }
+      ++(over ? f.oversubscribed_points : f.usable_points);
+      if (over) continue;
+      p.push_back(t);
+      s.push_back(sp);
     }
     if (p.size() >= 3 && !unfit.contains(b)) {
       if (weak)

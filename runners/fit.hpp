@@ -31,6 +31,10 @@ struct backend_fit {
   std::optional<double> amdahl_serial_fraction;     // strong scaling, 3+ thread counts
   std::optional<double> gustafson_serial_fraction;  // weak scaling, 3+ thread counts
   std::optional<usl_fit> usl;
+  // The thread counts the models used, and those left out for running more workers than usable
+  // CPUs: there the time measures the sharing of the CPUs, not the scaling (a USL "kappa" fitted
+  // through them is the oversubscription).
+  std::size_t usable_points = 0, oversubscribed_points = 0;
 };
 
 // Amdahl: S(p) = 1 / (f + (1 - f) / p), f in [0, 1], least squares over the points.
@@ -40,7 +44,8 @@ double fit_gustafson(const std::vector<double>& threads, const std::vector<doubl
 // USL: S(p) = p / (1 + sigma (p - 1) + kappa p (p - 1)), sigma, kappa >= 0.
 usl_fit fit_usl(const std::vector<double>& threads, const std::vector<double>& speedup);
 
-// One fit per backend that has verified records with a speedup; models need 3+ thread counts.
+// One fit per backend that has verified records with a speedup; models need 3+ thread counts
+// that are not oversubscribed (best_speedup looks at every point).
 // Weak scaling fits Gustafson instead of Amdahl (Amdahl assumes a fixed problem size); the USL
 // applies to both, its capacity being the scaled speedup under weak scaling.
 std::vector<backend_fit> fit_backends(const std::vector<record>& records, bool weak = false);

@@ -86,6 +86,7 @@ json to_json(const record& r) {
       {"warmup_problem", r.warmup_problem},
       {"detail", r.detail},
       {"lesson", r.lesson},
+      {"status", r.status},
       {"samples_s", r.samples_s},
       {"workers_seen_reps", r.workers_seen_reps},
   };
@@ -113,7 +114,9 @@ json to_json(const backend_fit& f) {
             {"best_threads", f.best_threads},
             {"amdahl_serial_fraction", nullptr},
             {"gustafson_serial_fraction", nullptr},
-            {"usl", nullptr}};
+            {"usl", nullptr},
+            {"usable_points", f.usable_points},
+            {"oversubscribed_points", f.oversubscribed_points}};
   if (f.amdahl_serial_fraction) j["amdahl_serial_fraction"] = *f.amdahl_serial_fraction;
   if (f.gustafson_serial_fraction) j["gustafson_serial_fraction"] = *f.gustafson_serial_fraction;
   if (f.usl) {

@@ -244,6 +244,7 @@ record measure(const kernel& k, const std::string& params, const backend& b,
       growth = std::max(growth, t.memory.rss_growth_bytes);
       r.detail = std::move(t.checked.detail);
       r.lesson = std::move(t.checked.lesson);
+      r.status = std::move(t.checked.status);
     }
     r.verified = true;
     busy_cpus = meter.busy_cpus();

@@ -79,6 +79,7 @@ struct record {
   bool warmup_problem = false;  // first timed rep far slower than the median
   std::string detail;           // the verdict or the error
   std::string lesson;           // what a verified result teaches (kernel's verdict), or ""
+  std::string status;           // how a verified result is wrong by design (verdict), or ""
   std::vector<parlab::record_field> fields;  // the kernel's own, after the standard ones
 };
 

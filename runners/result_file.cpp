@@ -115,6 +115,7 @@ record record_from_json(const json& j) {
   read(j, "warmup_problem", r.warmup_problem);
   read(j, "detail", r.detail);
   read(j, "lesson", r.lesson);
+  if (j.contains("status")) read(j, "status", r.status);  // absent from files before it existed
   read(j, "samples_s", r.samples_s);
   read(j, "workers_seen_reps", r.workers_seen_reps);
   // Every key the standard record writes is read above; the rest are the kernel's own.

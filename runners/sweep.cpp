@@ -77,8 +77,14 @@ struct step {
 // that the kernel is prepared once per size rather than once per (backend, size).
 std::vector<step> plan(const sweep_options& o) {
   std::vector<step> steps;
-  const bool sweep = o.command == "sweep" && o.reference_baseline;
   const backend& reference = reference_backend();
+  // A sweep measures the reference first, every speedup's baseline; a run does when it was
+  // asked for among the backends, so that the others' rows can say their speedup over it.
+  const bool asked = std::any_of(o.backends.begin(), o.backends.end(), [&](const std::string& b) {
+    return find_backend(b) == &reference;
+  });
+  const bool sweep =
+      o.reference_baseline && (o.command == "sweep" || (o.command == "run" && asked));
   if (sweep) steps.push_back({&reference, 1, true});
   if (!o.ranks.empty()) {
     for (unsigned r : o.ranks) steps.push_back({find_backend(o.backends.front()), 1, false, r});

@@ -157,7 +157,9 @@ class table_reporter final : public reporter {
     say("{:<8} {:>4} {:>9} {:>9} {:>6.1f} {:>7} {:>5} {:>13} {:>4}  ", r.backend, r.threads,
         timed ? format_duration(r.median_s) : "-", timed ? format_duration(r.min_s) : "-",
         r.cv * 100, speedup, eff, tput, r.workers_seen);
-    if (r.verified)
+    if (r.verified && !r.status.empty())  // right as checked, wrong by design: not "yes"
+      print_styled(r.status, fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold);
+    else if (r.verified)
       print_styled("yes", fmt::fg(fmt::terminal_color::green));
     else
       print_styled("NO", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold);
@@ -204,12 +206,32 @@ class table_reporter final : public reporter {
         say(" {:>8} {:>8} {:>8} {:>6} {:>5}\n", "-", "-", "-", "-", "-");
       }
     }
-    if (!any_model)
-      say("({} and USL fits need 3 or more thread counts)\n", weak_ ? "Gustafson" : "Amdahl");
+    print_fit_notes(fits, any_model);
     if (poor_fit_)
       say("(poor fit: R2 below {:g} or undefined, so the USL's sigma, kappa and peak are "
           "not shown)\n",
           usl_r_squared_floor);
+  }
+
+  // Why a model is missing, with the counts it had; which points the models left out.
+  void print_fit_notes(const std::vector<backend_fit>& fits, bool any_model) {
+    std::size_t left_out = 0;
+    std::vector<std::string> had;
+    for (const backend_fit& f : fits) {
+      left_out += f.oversubscribed_points;
+      had.push_back(fmt::format("{} {}", f.backend, f.usable_points));
+    }
+    const char* model = weak_ ? "Gustafson" : "Amdahl";
+    if (!any_model && left_out == 0)
+      say("({} and USL fits need 3 or more thread counts)\n", model);
+    else if (!any_model)
+      say("({} and USL fits need 3 or more thread counts within the {} usable cpus, "
+          "oversubscribed ones left out; usable counts: {})\n",
+          model, usable_cpus_, fmt::join(had, ", "));
+    else if (left_out > 0)
+      say("(the fits leave out the {} oversubscribed points: with more workers than the {} "
+          "usable cpus the time measures their sharing, not the scaling)\n",
+          left_out, usable_cpus_);
   }
 
   // "n/a" where no peak exists (sigma >= 1), "inf" where the model never turns down (kappa 0).
@@ -236,7 +258,7 @@ class table_reporter final : public reporter {
     if (!parts.empty()) say("flags: {}\n", fmt::join(parts, "; "));
   }
 
-  void print_styled(const char* text, fmt::text_style style) {
+  void print_styled(std::string_view text, fmt::text_style style) {
     if (colour_)
       fmt::format_to(std::back_inserter(buf_), style, "{:<3}", text);
     else

@@ -25,7 +25,7 @@ if [ ! -f "$cache" ] || [ "$(cache_value CMAKE_BUILD_TYPE)" != Release ] ||
   echo "bench: configuring $build as a Release build with the benchmark suite"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPARLAB_BUILD_BENCH=ON >/dev/null
 fi
-cmake --build "$build" --target parlab_bench parlab parlab_fork_workers parlab_thread_sum -j "$jobs"
+cmake --build "$build" --target parlab_bench parlab parlab_fork_workers parlab_thread_sum parlab_sharded_counter -j "$jobs"
 # The hand-written MPI program exists only where CMake found MPI; bench_mpi.sh says when it skips.
 cmake --build "$build" --target parlab_mpi_baseline -j "$jobs" >/dev/null 2>&1 || true
 

@@ -46,6 +46,7 @@ for m in unsafe mutex atomic sharded; do
   check "counter-$m" 0 "final=" -- "$parlab" run -k counter -b threads -t 2 --increments 1e5 --mode "$m" --reps 2
 done
 check counter-fork-isolated 0 "own copy of the counter" -- "$parlab" run -k counter -b fork -t 2 --increments 1e4 --mode atomic --reps 1
+check counter-fork-isolated-status 0 "isolated: saw 0 of 10000" -- "$parlab" run -k counter -b fork -t 2 --increments 1e4 --mode atomic --reps 1
 check counter-fork-shared 0 "final=10000 expected=10000" -- "$parlab" run -k counter -b fork -t 2 --increments 1e4 --mode mutex --shared --reps 1
 check counter-json 0 '"lost_updates"' -- "$parlab" run -k counter -b threads -t 2 --increments 1e4 --reps 1 --format json
 one_line_error counter-bad-mode "$parlab" run -k counter -b threads -t 2 --mode bogus
@@ -99,6 +100,14 @@ one_line_error cpu-workers-word "$parlab" run -k mixed -b threads -t 2 --cpu-on 
 for b in seq threads tbb omp fork; do
   check "run-$b" 0 "yes" -- "$parlab" run -k sum -b "$b" -t 2 --size 1e6 --reps 2
 done
+# seq among run's backends is measured first, and every other row's speedup is over it.
+check run-speedup-over-seq 0 "" -- "$parlab" run -k sum -b threads,seq -t 2 --size 1e6 --reps 2 --no-probe --format json
+python3 -c "
+import json, sys
+r = json.load(open('$tmp/out'))['records']
+assert [x['backend'] for x in r] == ['seq', 'threads'], [x['backend'] for x in r]
+assert r[0]['speedup'] == 1 and r[1]['speedup'] > 0 and r[1]['efficiency'] > 0, r
+" 2>"$tmp/err" && passes=$((passes + 1)) || { echo "FAIL run-speedup-over-seq: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 check run-json 0 '"verified": true' -- "$parlab" run -k io -b threads -t 4 --tasks 4 --duration 10ms --format json
 check run-csv 0 "^kernel,backend,threads" -- "$parlab" run -k sum -b omp -t 1,2 --size 64K --format csv
 

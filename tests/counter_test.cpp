@@ -64,12 +64,18 @@ TEST_P(counter_modes, keep_their_promise) {
   if (!sees_all) {
     EXPECT_EQ(final_value, 0) << "a child's increments reached the parent's private counter";
     EXPECT_NE(r.lesson.find("own copy of the counter"), std::string::npos) << r.lesson;
+    // The status says what the parent's counter shows, not "yes" and not "lost 0".
+    EXPECT_EQ(r.status, "isolated: saw 0 of 100000");
   } else if (std::string(modes[mode]) == "unsafe") {
     EXPECT_LE(final_value, expected);
-    EXPECT_EQ(field<std::int64_t>(r, "lost_updates"), expected - final_value);
+    const auto lost = field<std::int64_t>(r, "lost_updates");
+    EXPECT_EQ(lost, expected - final_value);
+    // Wrong by design when it lost some: said so in the status, never a plain "yes".
+    EXPECT_EQ(r.status, lost > 0 ? "raced: lost " + std::to_string(lost) : "");
   } else {
     EXPECT_EQ(final_value, expected) << modes[mode] << " on " << name;
     EXPECT_EQ(field<std::int64_t>(r, "lost_updates"), 0);
+    EXPECT_EQ(r.status, "");
   }
   EXPECT_EQ(field<bool>(r, "started_together"), b.traits().promises_concurrency);
   EXPECT_GT(field<double>(r, "ns_per_increment"), 0.0);

@@ -106,6 +106,27 @@ TEST(fit_backends, one_fit_per_backend_in_order_seq_and_failures_left_out) {
   EXPECT_FALSE(fits[1].usl.has_value());
 }
 
+// On 2 CPUs, t = 3 and 4 share them: their times measure the sharing, and a USL fitted through
+// them reads it as coherency. The models use the usable counts only; the best speedup sees all.
+TEST(fit_backends, oversubscribed_points_are_left_out_of_the_models) {
+  std::vector<record> records{point("fork", 1, 1), point("fork", 2, 1.9), point("fork", 3, 2.1),
+                              point("fork", 4, 1.7)};
+  records[2].oversubscribed = records[3].oversubscribed = true;
+  const std::vector<backend_fit> fits = fit_backends(records);
+  ASSERT_EQ(fits.size(), 1U);
+  EXPECT_EQ(fits[0].usable_points, 2U);
+  EXPECT_EQ(fits[0].oversubscribed_points, 2U);
+  EXPECT_FALSE(fits[0].amdahl_serial_fraction.has_value());  // 2 usable: no model
+  EXPECT_FALSE(fits[0].usl.has_value());
+  EXPECT_DOUBLE_EQ(fits[0].best_speedup, 2.1);
+  EXPECT_EQ(fits[0].best_threads, 3U);
+  // With a third usable count the models come back, still without the oversubscribed ones.
+  records[2].oversubscribed = false;
+  const std::vector<backend_fit> three = fit_backends(records);
+  EXPECT_EQ(three[0].usable_points, 3U);
+  EXPECT_TRUE(three[0].usl.has_value());
+}
+
 TEST(fit_backends, weak_scaling_fits_gustafson_not_amdahl) {
   const std::vector<record> records{point("omp", 1, 1), point("omp", 2, 1.8), point("omp", 4, 3.4)};
   const std::vector<backend_fit> fits = fit_backends(records, true);

@@ -74,14 +74,17 @@ const std::vector<std::string> documented_fields{"kernel",
                                                  "noisy",
                                                  "warmup_problem",
                                                  "detail",
-                                                 "lesson"};
+                                                 "lesson",
+                                                 "status"};
 
 const std::vector<std::string> documented_fit_fields{"backend",
                                                      "best_speedup",
                                                      "best_threads",
                                                      "amdahl_serial_fraction",
                                                      "gustafson_serial_fraction",
-                                                     "usl"};
+                                                     "usl",
+                                                     "usable_points",
+                                                     "oversubscribed_points"};
 
 // A file in a fresh directory, removed with it.
 class scratch_file {
@@ -193,7 +196,8 @@ TEST(csv_reporter, quotes_a_field_with_a_comma_or_a_quote) {
   r.detail = "wrong result: sum 1, expected \"2\"";
   rep->add(r);
   rep->end({});
-  EXPECT_NE(f.text().find(",\"wrong result: sum 1, expected \"\"2\"\"\",\n"), std::string::npos)
+  // The detail, then the empty lesson and status.
+  EXPECT_NE(f.text().find(",\"wrong result: sum 1, expected \"\"2\"\"\",,\n"), std::string::npos)
       << f.text();
 }
 

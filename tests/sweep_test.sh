@@ -43,7 +43,7 @@ one_line_error() {  # one_line_error NAME pattern parlab-arguments...
 
 # The backends of one machine (`-b all`), not the families over them (mpi+BACKEND).
 backends=$("$parlab" list | awk '/^backends:/ {b=1; next} b && /^  / && !/\+BACKEND/ {n++} END {print n}')
-header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,numa,unpinned_numa,worker_cpus,worker_nodes,pages_per_node,pages_on_worker_nodes,reps,median_s,min_s,max_s,stddev_s,cv,speedup,speedup_base_threads,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,in_flight,peak_waits,workers_seen,ranks,threads_per_rank,total_workers,rank_time_min_s,rank_time_max_s,transport,binding,data_bytes,huge_page_bytes,peak_rss_bytes,vm_peak_bytes,bytes_per_task,verified,noisy,warmup_problem,detail,lesson"
+header="kernel,backend,threads,cores,cpu_limit,oversubscribed,params,schedule,grain,pin,numa,unpinned_numa,worker_cpus,worker_nodes,pages_per_node,pages_on_worker_nodes,reps,median_s,min_s,max_s,stddev_s,cv,speedup,speedup_base_threads,efficiency,throughput,throughput_unit,gelem_per_s,bandwidth_fraction,karp_flatt,ideal_s,in_flight,peak_waits,workers_seen,ranks,threads_per_rank,total_workers,rank_time_min_s,rank_time_max_s,transport,binding,data_bytes,huge_page_bytes,peak_rss_bytes,vm_peak_bytes,bytes_per_task,verified,noisy,warmup_problem,detail,lesson,status"
 
 # ---- the done-when command, small: CSV to a file, and an SVG gnuplot really wrote ----
 if run csv 0 "$parlab" sweep -k sum -b all -t 1,2,3 --size 1e6 --reps 2 --plot s.svg --format csv -o s.csv; then
@@ -66,8 +66,8 @@ if run json 0 "$parlab" sweep -k sum -b threads,omp -t 1..3 --size 1e6 --reps 2 
   has json s.json '"records": \['
   has json s.json '"fits": \['
   has json s.json '"samples_s": \['
-  has json s.json '"amdahl_serial_fraction": [0-9]'
-  has json s.json '"sigma": '
+  has json s.json '"amdahl_serial_fraction": '
+  has json s.json '"usable_points": '
   has json s.json '"governor": '
   if command -v python3 >/dev/null; then
     python3 - s.json <<'EOF' && pass || fail "json: structure"
@@ -76,6 +76,13 @@ d = json.load(open(sys.argv[1]))
 assert list(d) == ["schema", "machine", "config", "records", "fits"], list(d)
 assert len(d["records"]) == 7 and all(r["verified"] is True for r in d["records"])
 assert [f["backend"] for f in d["fits"]] == ["threads", "omp"]
+# The models use the thread counts within the usable CPUs only: a fit needs 3 of them.
+for f in d["fits"]:
+    over = [r["oversubscribed"] for r in d["records"] if r["backend"] == f["backend"]]
+    assert f["usable_points"] == over.count(False), (f, over)
+    assert f["oversubscribed_points"] == over.count(True), (f, over)
+    assert (f["amdahl_serial_fraction"] is not None) == (f["usable_points"] >= 3), f
+    assert (f["usl"] is not None) == (f["usable_points"] >= 3), f
 assert d["config"]["backend_order"] == ["threads", "omp"]
 # The memory-streaming sum gets the read-bandwidth probe and each record its share of it.
 assert d["machine"]["read_bandwidth"]["gbs"] > 0, d["machine"].get("read_bandwidth")

@@ -21,6 +21,9 @@ struct verdict {
   // What a verified result teaches, printed as the lesson and not as a failure: the unsafe
   // counter's lost updates, a process's increments its parent never sees. Empty for most.
   std::string lesson = {};
+  // A verified result that is wrong by design says how, in a few words the table shows in place
+  // of "yes": the unsafe counter's "raced: lost 1200", a process's "isolated: saw 0 of 4000".
+  std::string status = {};
 };
 
 // A field a kernel adds to its records (the counter's final, lost_updates ...). The table, CSV

@@ -62,10 +62,13 @@ class primitives final : public lesson {
       filled = filled && peak == slots;
     }
     c.chance(filled, "every run filled its I/O slots (2 producers wait together)");
-    c.must(two.speedup >= slot_speedup,
-           fmt::format("a second I/O slot made the pipeline {} faster (2x ideal, at least 1.5x "
-                       "expected): the producers' waits are what bounds it",
-                       times(two.speedup)));
+    // The consumers compute on every item: on a busy machine they, not the producers' waits,
+    // can bound the pipeline (1.48x seen beside one busy process per core), so a miss under load
+    // is set aside.
+    c.unless_busy(two.speedup >= slot_speedup, others(trials, two_slots, one_slot),
+                  fmt::format("a second I/O slot made the pipeline {} faster (2x ideal, at least "
+                              "1.5x expected): the producers' waits are what bounds it",
+                              times(two.speedup)));
     c.note(
         fmt::format("the same pipeline on processes took {} of the threads' time ({} vs {}), "
                     "its queue in a shared mapping",
