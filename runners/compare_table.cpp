@@ -26,7 +26,7 @@ void print_header(std::FILE* out, const comparison& c) {
              "interleaved: {} rounds, each running base and new back to back in random order "
              "(--seed {})\n"
              "ratio = median over rounds of new / base in the same round; slower or faster: "
-             "Wilcoxon signed-rank p < {:g} and the ratio beyond {:g}%; interval: {:g}% "
+             "Wilcoxon signed-rank p < {:g} and the whole interval beyond {:g}%; interval: {:g}% "
              "bootstrap over rounds\n",
              c.interleaved.rounds, c.interleaved.seed, c.options.alpha, c.options.threshold * 100,
              (1 - c.options.alpha) * 100);

@@ -367,6 +367,21 @@ TEST(compare_rounds, a_slowdown_in_every_round_is_slower_despite_the_drift) {
             change::unchanged);
 }
 
+// Load that changes within rounds spreads their ratios: a median past the threshold with p below
+// alpha is then chance, and the interval, which reaches back inside the threshold, says so.
+TEST(compare_rounds, a_median_past_the_threshold_with_an_interval_inside_it_is_no_change) {
+  std::vector<result_document> base = rounds_of(1, 10), next = rounds_of(1, 10);
+  const double ratios[] = {1.22, 1.15, 0.99, 1.13, 1.01, 1.2, 1.0, 1.16, 0.98, 1.12};
+  for (std::size_t i = 0; i < next.size(); ++i)
+    for (double& s : next[i].records[0].samples_s) s *= ratios[i];
+  for (result_document& d : next) d.records[0].median_s = summarize(d.records[0].samples_s).median;
+  const entry e = compare_rounds_of(base, next).entries.at(0);
+  EXPECT_GT(e.ratio, 1.05);
+  EXPECT_LT(e.test.p_value, 0.05);
+  EXPECT_LT(e.ratio_ci.low, 1.05);
+  EXPECT_EQ(e.result, change::unchanged);
+}
+
 TEST(compare_rounds, five_rounds_are_too_few_and_the_warning_says_how_many_would_do) {
   const comparison c = compare_rounds_of(rounds_of(1, 5), rounds_of(2, 5));
   EXPECT_EQ(c.entries.at(0).result, change::too_few_samples);
