@@ -37,7 +37,6 @@ timed_sweep() {
 sweep=(sweep -k sum -b threads -t 1,2 --size 1e6 --intensity 16 --reps 5 --no-probe --no-progress)
 timed_sweep a
 timed_sweep b
-timed_sweep slow taskset -c 0
 
 # --- what does not depend on timing ---
 expect 0 compare "$tmp/a.json" "$tmp/a.json"
@@ -144,17 +143,44 @@ has err "could not start"
 
 # --- the done criterion: interleaved rounds of the same binary are unchanged, of it squeezed
 # onto one CPU (its 2-thread point then shares a core) slower. Whatever else runs falls on both
-# sides of a round alike, so this holds on a busy machine too: nothing is skipped. ---
+# sides of a round alike, so the same-code verdict holds on a busy machine too. ---
 expect 0 compare --base-cmd "$parlab" --new-cmd "$parlab" --seed 11 -- "${isweep[@]}"
 has out "interleaved: 10 rounds, each running base and new back to back in random order (--seed 11)"
 has out "Wilcoxon signed-rank"
 has out "noise seen: base's medians moved by up to"
 has out "summary: 3 no significant change"
-expect 1 compare --base-cmd "$parlab" --new-cmd "taskset -c 0 $parlab" -- "${isweep[@]}"
-grep -E '^  threads +2 .* slower' "$tmp/out" >/dev/null || fail "the 2-thread point is not slower"
+# The squeeze can only show where the base's 2 threads had 2 CPUs to run on: beside one busy
+# process per core the scheduler moves the load off the squeezed one's CPU, and both sides end
+# up with about one CPU (seen in a loaded run: 43.3 ms against 44.5 ms). So, as the lab judges
+# its claims, the slower verdict is owed only when other processes kept less than 0.25 CPU busy
+# meanwhile (/proc/stat's busy time, steal included, less the comparison's own CPU time); the
+# exit code is checked either way.
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+before=$(busy_ticks)
+TIMEFORMAT='%3R %3U %3S'
+{ time "$parlab" compare --base-cmd "$parlab" --new-cmd "taskset -c 0 $parlab" --format json -- \
+  "${isweep[@]}" >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/time"
+code=$?
+after=$(busy_ticks)
+read -r wall user sys <"$tmp/time"
+others=$(python3 -c "print(max(0.0, (($after - $before) / $(getconf CLK_TCK) - $user - $sys) / $wall))")
+python3 - "$tmp/out" "$code" "$others" <<'PY' || fail "squeezed: exit $code; $(cat "$tmp/out")"
+import json, sys
+d, code, others = json.load(open(sys.argv[1])), int(sys.argv[2]), float(sys.argv[3])
+two = [e for e in d["entries"] if e["backend"] == "threads" and e["threads"] == 2][0]
+if others < 0.25:
+    assert code == 1 and two["verdict"] == "slower", (code, others, two)
+else:
+    print(f"compare: the squeezed verdict not shown: other processes kept {others:.2f} CPUs "
+          f"busy (at least 0.25 sets it aside); 2 threads {two['ratio']:.2f}x, exit {code}")
+    assert code in (0, 1), code
+assert d["exit_code"] == code and d["interleaved"]["rounds"] == 10, d
+PY
 if [ "$(nproc)" -ge 2 ]; then has err "usable_cpus $(nproc) -> 1"; fi
 has err "a difference may be the machine's"
-# Two files measured apart say that drift counts as a change there, and what avoids it.
+# Two files measured apart say that drift counts as a change there, and what avoids it (a copy
+# whose every sample took twice as long: a change whatever the machine did).
+edit "$tmp/a.json" "$tmp/slow.json" "[r.update(samples_s=[2 * x for x in r['samples_s']], median_s=2 * r['median_s']) for r in d['records']]"
 expect 1 compare "$tmp/a.json" "$tmp/slow.json"
 has err "BASE and NEW were measured at different times"
 has err "--base-cmd CMD --new-cmd CMD"
