@@ -589,7 +589,22 @@ def check(label, value, target, higher=True):
         return f"  [NOT MEASURED] {label}"
     ok = value >= target if higher else value <= target
     sign = ">=" if higher else "<="
-    return f"  [{'met' if ok else 'MISSED'}] {label}: {value:.3f} (target {sign} {target})"
+    # As many digits as it takes for the printed value to be on the side the verdict is: 0.9497
+    # is a miss of >= 0.95, and "0.950" would read as a pass.
+    digits = 3
+    while digits < 6 and (round(value, digits) >= target if higher else
+                          round(value, digits) <= target) != ok:
+        digits += 1
+    return f"  [{'met' if ok else 'MISSED'}] {label}: {value:.{digits}f} (target {sign} {target})"
+
+
+def tally(out):
+    """The count of targets met and missed, said last (make bench exits 3 on a miss)."""
+    met = sum(line.startswith("  [met]") for line in out)
+    missed = [line for line in out if line.startswith("  [MISSED]")]
+    out.append(f"Targets: {met} met, {len(missed)} missed, of {met + len(missed)} judged"
+               + ("; the misses:" if missed else ""))
+    out += missed
 
 
 def noise_note(s, n):
@@ -679,8 +694,9 @@ def main():
     targets(s, hl, hl_size, own, compute, io, seq, out)
     lesson_targets(s, spawn, gil, gil_waits, out, mixed)
     async_targets(waits, out)
+    tally(out)
     if errors:
-        out.append("Benchmarks that failed (error, or a result that did not verify):")
+        out.append("Benchmarks that failed (error, or a result that did not verify; exit 1):")
         out += [f"  {e}" for e in errors]
     text = "\n".join(line.rstrip() for line in out) + "\n"
     print(text, end="")

@@ -105,7 +105,7 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
   r.max_s = s.max;
   r.stddev_s = s.stddev;
   r.cv = s.cv;
-  r.noisy = r.samples_s.size() > 2 && s.cv > noisy_cv;
+  r.noisy = r.samples_s.size() > 2 && s.robust_cv > noisy_cv;
   r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
   r.ideal_s = ideal_seconds(k, r.in_flight);
   work_amount w = k.work();
@@ -115,14 +115,19 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
     w.tasks /= work_share;
   }
   if (s.median <= 0) return;
-  if (w.bytes > 0) {
+  r.gelem_per_s = w.elements / s.median / 1e9;
+  // Bytes per second only where the bytes are what bounds the loop (a stream from memory): the
+  // GB/s of a compute-bound sum would read as a bandwidth it never used.
+  if (w.bytes > 0 && w.streams_memory) {
     r.throughput = w.bytes / s.median / 1e9;
     r.throughput_unit = "GB/s";
   } else if (w.tasks > 0) {
     r.throughput = w.tasks / s.median;
     r.throughput_unit = "tasks/s";
+  } else if (w.elements > 0) {
+    r.throughput = r.gelem_per_s;
+    r.throughput_unit = "Gelem/s";
   }
-  r.gelem_per_s = w.elements / s.median / 1e9;
   if (w.streams_memory && read_bandwidth_gbs > 0)
     r.bandwidth_fraction = r.throughput / read_bandwidth_gbs;
 }

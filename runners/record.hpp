@@ -75,7 +75,7 @@ struct record {
   std::size_t vm_peak_bytes = 0;
   double bytes_per_task = 0;
   bool verified = false;
-  bool noisy = false;           // cv above noisy_cv
+  bool noisy = false;           // robust_cv (statistics.hpp) above noisy_cv
   bool warmup_problem = false;  // first timed rep far slower than the median
   std::string detail;           // the verdict or the error
   std::string lesson;           // what a verified result teaches (kernel's verdict), or ""

@@ -32,6 +32,8 @@ summary summarize(std::span<const double> samples) {
     s.stddev = std::sqrt(sq / static_cast<double>(n - 1));
   }
   s.cv = s.mean > 0 ? s.stddev / s.mean : 0;
+  for (double& x : v) x = std::abs(x - s.median);
+  s.robust_cv = s.median > 0 ? 1.4826 * median_in_place(v) / s.median : 0;
   return s;
 }
 

@@ -8,10 +8,13 @@ namespace parlab::runner {
 
 struct summary {
   double median = 0, min = 0, max = 0, mean = 0, stddev = 0, cv = 0;
+  double robust_cv = 0;
 };
 
 // Median (mean of the middle two for an even count), min, max, sample standard deviation and
-// coefficient of variation (stddev / mean).
+// coefficient of variation (stddev / mean); robust_cv, the median absolute deviation scaled to a
+// normal's standard deviation (x 1.4826) over the median: one outlier among the reps moves cv
+// but not it.
 summary summarize(std::span<const double> samples);
 
 // The median as summarize() defines it, reordering `values` (no copy: the bootstrap calls it

@@ -101,6 +101,8 @@ class table_reporter final : public reporter {
     noisy_ = noisy_ || r.noisy;
     warmup_ = warmup_ || r.warmup_problem;
     bandwidth_ = bandwidth_ || r.bandwidth_fraction > 0;
+    above_probe_ = above_probe_ || r.bandwidth_fraction > 1;
+    if (r.speedup > 0) (r.speedup_base_threads == 0 ? over_seq_ : over_own_) = true;
     flush();
   }
 
@@ -242,15 +244,29 @@ class table_reporter final : public reporter {
   }
 
   void print_legend() {
+    say("columns: min = fastest rep; cv% = spread of the reps (standard deviation over mean); "
+        "seen = workers seen running (the fewest of any rep)\n");
+    if (over_seq_) say("speedup, eff: over seq's median at the same parameters\n");
+    if (over_own_)
+      say("speedup, eff: over the same backend's median at its smallest thread count "
+          "(the kernel has no seq baseline)\n");
     std::vector<std::string> parts;
     if (over_)
       parts.push_back(fmt::format("over = more threads than the {} usable cpus", usable_cpus_));
-    if (noisy_) parts.push_back(fmt::format("noisy = cv above {:g}%", noisy_cv * 100));
+    if (noisy_)
+      parts.push_back(fmt::format(
+          "noisy = reps spread above {:g}% (scaled median absolute deviation over the median, "
+          "which one outlier does not move)",
+          noisy_cv * 100));
     if (warmup_)
       parts.push_back(fmt::format(
           "warmup = first timed rep above {:g}x the median (raise --warmup)", warmup_ratio));
     if (bandwidth_)
       parts.push_back("bw = throughput as a share of the read bandwidth probed above");
+    if (above_probe_)
+      parts.push_back(
+          "bw above 100% = faster than the probe: a working set smaller than the probe's is "
+          "served partly from cache, or the run had more workers than the probe's threads");
     if (huge_) parts.push_back("hp = share of the kernel's data in huge pages (smaps)");
     if (unpinned_)
       parts.push_back("unpinned = workers free to drift from their data's NUMA node (--pin)");
@@ -283,6 +299,8 @@ class table_reporter final : public reporter {
   bool weak_ = false;
   std::string weak_heading_, usable_cpus_ = "usable", heading_;
   bool over_ = false, noisy_ = false, warmup_ = false, bandwidth_ = false, huge_ = false;
+  bool over_seq_ = false, over_own_ = false;  // what the speedups shown were over
+  bool above_probe_ = false;
   bool unpinned_ = false, remote_ = false;
   bool poor_fit_ = false;
 };

@@ -35,6 +35,11 @@ PY
 
 python3 "$src/bench/summary.py" "$tmp/bench.json" >"$tmp/summary" 2>&1 ||
   fail "summary.py exited $?: $(tail -3 "$tmp/summary")"
+# The tally counts what the lines above it say (a miss is listed again under it).
+met=$(grep -c '^  \[met\]' "$tmp/summary")
+missed=$(($(grep -c '^  \[MISSED\]' "$tmp/summary") / 2))
+grep -q "^Targets: $met met, $missed missed, of $((met + missed)) judged" "$tmp/summary" ||
+  fail "no tally of $met met and $missed missed: $(grep '^Targets:' "$tmp/summary")"
 grep -q '^parlab bench summary' "$tmp/summary" || fail "summary has no header"
 grep -q 'seq / plain loop' "$tmp/summary" || fail "summary has no seq verdict"
 grep -q 'per-call overhead forkpool@1 / own baseline (procpool)' "$tmp/summary" ||

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -21,6 +22,7 @@ record timed(unsigned threads, double median_s, double ideal_s = 0, double speed
   r.workers_seen = threads;
   r.median_s = median_s;
   r.min_s = median_s;
+  r.max_s = median_s;
   r.ideal_s = ideal_s;
   r.speedup = speedup;
   return r;
@@ -177,6 +179,15 @@ TEST(lab_cpu_vs_io, each_of_its_three_claims_can_fail) {
   EXPECT_EQ(judged("cpu-vs-io", trials(1.1, 0.9, 0.051)), verdict::fails);
   EXPECT_EQ(judged("cpu-vs-io", trials(0.52, 0.2, 0.051)), verdict::fails);
   EXPECT_EQ(judged("cpu-vs-io", trials(0.52, 0.9, 0.25)), verdict::fails);  // only 1.6x: cores'
+  // The shares the verdict quotes are the table's "best bw" column.
+  std::vector<trial> t = trials(0.52, 0.6, 0.051);
+  trial_of(t, "memory sum, N").rec.min_s = 0.004;  // its best rep: 0.6 x 5 / 4 = 75%
+  const outcome o = assess(*find_lesson("cpu-vs-io"), t);
+  const auto& h = o.numbers.header;
+  const auto best = static_cast<std::size_t>(std::find(h.begin(), h.end(), "best bw") - h.begin());
+  ASSERT_LT(best, h.size());
+  EXPECT_EQ(o.numbers.rows[3][best], "75%");
+  EXPECT_NE(o.verdict.reason.find("75% on 2"), std::string::npos) << o.verdict.reason;
 }
 
 std::vector<trial> race_trials(std::int64_t unsafe_final, std::int64_t mutex_final,
@@ -229,6 +240,44 @@ std::vector<trial> gil_trials(double threads_s, double locked_s, const char* pro
           {"3 waits, 3 threads, GIL", io3}};
 }
 
+// Lesson 3 relates threads to one thread under the lock and processes to seq without it: the
+// table says which, row by row, and explains its columns.
+TEST(lab_gil, each_speedup_names_the_trial_it_is_over) {
+  const outcome o = assess(*find_lesson("gil"), gil_trials(0.1, 0.05, "per-process"));
+  const auto& h = o.numbers.header;
+  const auto speedup = std::find(h.begin(), h.end(), "speedup") - h.begin();
+  const auto over = std::find(h.begin(), h.end(), "over") - h.begin();
+  ASSERT_LT(over, static_cast<std::ptrdiff_t>(h.size()));
+  std::map<std::string, std::string> over_of;
+  for (const auto& row : o.numbers.rows)
+    if (row[static_cast<std::size_t>(speedup)] != "-")
+      over_of[row[0]] = row[static_cast<std::size_t>(over)];
+  EXPECT_EQ(over_of["compute sum, threads, GIL"], "compute sum, 1 thread, GIL");
+  EXPECT_EQ(over_of["compute sum, processes, GIL"], "compute sum, no GIL");
+  EXPECT_EQ(over_of["3 waits, 3 threads, GIL"], "3 waits, 1 thread, GIL");
+  const bool explained =
+      std::any_of(o.numbers.legend.begin(), o.numbers.legend.end(),
+                  [](const std::string& l) { return l.starts_with("speedup:"); });
+  EXPECT_TRUE(explained);
+}
+
+// On 2 CPUs ideal / timing_margin is 1x: a median ratio above 1 whose reps overlap the
+// baseline's is no speedup, nor is a ratio of exactly 1.
+TEST(lab_speedup, a_speedup_inside_the_reps_spread_is_no_speedup) {
+  auto judged_with = [](double median_s, double slowest_s) {
+    record base = timed(1, 1.0);
+    base.min_s = 0.9;
+    record p = timed(2, median_s);
+    p.max_s = slowest_s;
+    return judged("multiprocessing", {{"3 waits, processes", timed(3, 2.01, 2.0)},
+                                      {"compute sum, 1 process", base},
+                                      {"compute sum, processes", p}});
+  };
+  EXPECT_EQ(judged_with(0.6, 0.85), verdict::holds);
+  EXPECT_EQ(judged_with(0.6, 0.95), verdict::fails);  // its slowest rep behind seq's fastest
+  EXPECT_EQ(judged_with(1.0, 1.0), verdict::fails);
+}
+
 TEST(lab_gil, threads_that_beat_the_lock_or_processes_that_share_it_do_not_hold) {
   EXPECT_EQ(judged("gil", gil_trials(0.1, 0.05, "per-process")), verdict::holds);
   // Two CPUs busy: both threads computed at once.
@@ -255,6 +304,23 @@ std::vector<trial> processes_trials(double thread_us, double process_us, bool is
           {"start a process", p},
           {"atomic counter, threads", counted(1000, 1000)},
           {"atomic counter, processes", counted(isolated ? 0 : 1000, 1000, isolated)}};
+}
+
+// The verdict quotes the fastest rep per worker, and the table shows that figure beside the
+// median's (the two differed in a student's run: 66.58 in the table, 63.2 in the verdict).
+TEST(lab_processes, the_verdict_quotes_a_figure_of_the_table) {
+  std::vector<trial> t = processes_trials(25, 150, true);
+  trial_of(t, "start a process").rec.median_s = 4 * 180e-6;
+  const outcome o = assess(*find_lesson("processes"), t);
+  const auto& h = o.numbers.header;
+  const auto col =
+      static_cast<std::size_t>(std::find(h.begin(), h.end(), "fastest us/worker") - h.begin());
+  ASSERT_LT(col, h.size());
+  for (const auto& row : o.numbers.rows) {
+    if (row[col] == "-") continue;
+    EXPECT_NE(o.verdict.reason.find(row[col] + " us"), std::string::npos)
+        << row[col] << " not in: " << o.verdict.reason;
+  }
 }
 
 TEST(lab_processes, cheap_processes_or_shared_ones_do_not_hold) {

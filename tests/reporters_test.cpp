@@ -279,7 +279,8 @@ TEST(table_reporter, header_names_the_machine_and_a_legend_explains_the_flags) {
   EXPECT_NE(t.find("governor performance"), std::string::npos) << t;
   EXPECT_NE(t.find("THP madvise"), std::string::npos) << t;
   EXPECT_NE(t.find("yes over noisy"), std::string::npos) << t;
-  EXPECT_NE(t.find("flags: over = more threads than the 2 usable cpus; noisy = cv above 5%"),
+  EXPECT_NE(t.find("flags: over = more threads than the 2 usable cpus; noisy = reps spread above "
+                   "5%"),
             std::string::npos)
       << t;
   EXPECT_EQ(t.find("warmup ="), std::string::npos) << t;  // only flags that appeared

@@ -38,6 +38,17 @@ TEST(summarize, sample_standard_deviation_and_cv) {
   EXPECT_NEAR(s.cv, std::sqrt(32.0 / 7.0) / 5, 1e-12);
 }
 
+TEST(summarize, robust_cv_is_the_scaled_median_absolute_deviation_over_the_median) {
+  // Median 4.5; absolute deviations 2.5 .5 .5 .5 .5 .5 2.5 4.5, their median .5.
+  const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
+  EXPECT_NEAR(summarize(v).robust_cv, 1.4826 * 0.5 / 4.5, 1e-12);
+  // One rep ten times the others: cv near 1, the robust spread none.
+  const std::vector<double> outlier{1, 1, 1, 1, 10};
+  const summary s = summarize(outlier);
+  EXPECT_GT(s.cv, 1);
+  EXPECT_DOUBLE_EQ(s.robust_cv, 0);
+}
+
 TEST(summarize, one_sample_has_no_spread_and_none_gives_zeros) {
   const std::vector<double> one{0.25};
   const summary s = summarize(one);

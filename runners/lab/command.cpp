@@ -1,6 +1,7 @@
 #include "runners/lab/command.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "runners/lab/lab.hpp"
 #include "runners/machine.hpp"
 #include "runners/output_file.hpp"
+#include "runners/progress.hpp"
 
 namespace parlab::runner::lab {
 namespace {
@@ -51,6 +53,7 @@ void print_table(const table& t) {
   };
   line(t.header);
   for (const auto& row : t.rows) line(row);
+  for (const std::string& l : t.legend) fmt::print("    {}\n", l);
 }
 
 std::string verdict_line(const judgement& j) {
@@ -113,12 +116,18 @@ int lab_command(const lab_args& args) {
     json_out.emplace("--json", args.json_file, output_file::kind::replaced);
   const bool table = args.format == "table";
   context ctx(args.quick);
+  // On a terminal only, as sweep's: a lesson runs for seconds between its claim and its table.
+  progress_bar bar(isatty(STDERR_FILENO) != 0, std::vector<double>(selected.size(), 1.0));
   json results = json::array();
   int code = 0;
   for (const lesson* l : selected) {
     if (table) fmt::print("lesson {} {}: {}\n", l->number(), l->name(), l->claim());
     std::fflush(stdout);
+    ctx.on_trial = [&bar, l](std::string_view trial) {
+      bar.start(fmt::format("lesson {}: {}", l->number(), trial));
+    };
     const outcome o = run_lesson(*l, ctx);
+    bar.finish_step();
     if (table) {
       print_table(o.numbers);
       fmt::print("{}\n\n", verdict_line(o.verdict));

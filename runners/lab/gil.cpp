@@ -71,7 +71,7 @@ class gil final : public lesson {
                        threads.threads, busy, one_holder_cpus, unheld));
     c.note(
         fmt::format("its speed was {} that of one thread under the lock, which changed hands "
-                    "{:.0f} times a run",
+                    "{:.4g} times a run",
                     times(threads.speedup), real_field(threads, "gil_switches")));
     c.must(near_ideal(io) && text_field(io, "gil") == "held",
            fmt::format("3 waits on 3 threads under the GIL took {} (one wait: {}), {} faster than "
@@ -87,9 +87,10 @@ class gil final : public lesson {
                     "without it ({} of {}): each process has its own lock",
                     locked.threads, times(kept), times(locked.speedup), times(free.speedup)));
     check_cpu_scaling(c, trial_of(trials, sum_processes), "the compute-bound sum under the GIL");
-    table t = tabulate(trials, {col::backend(), col::workers(), col::median(), col::speedup(),
-                                col::field("gil", "gil"), col::field("gil_switches", "switches"),
-                                col::field("gil_busy_cpus", "busy CPUs")});
+    table t = tabulate(trials,
+                       {col::backend(), col::workers(), col::median(), col::speedup(), col::over(),
+                        col::field("gil", "gil"), col::field("gil_switches", "switches"),
+                        col::field("gil_busy_cpus", "busy CPUs")});
     return {std::move(trials), std::move(t), c.result()};
   }
 };

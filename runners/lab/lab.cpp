@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -141,6 +142,7 @@ trial context::measure(const experiment& e, double gil_interval_s) {
   m.second_stage = e.cpu_on;
   m.second_stage_workers = e.cpu_workers;
   std::string params_text;
+  if (on_trial) on_trial(e.label);
   try {
     const kernel& k = prepare(e, params_text);
     const cpu_times before = cpu_now();
@@ -231,8 +233,11 @@ double others(std::vector<trial>& trials, std::string_view a, std::string_view b
 }
 
 void relate(std::vector<trial>& trials, std::string_view label, std::string_view baseline) {
-  const double base = find(trials, baseline).median_s;
-  relate_to_baseline(find(trials, label), base);
+  const record& base = find(trials, baseline);
+  trial& t = trial_of(trials, label);
+  relate_to_baseline(t.rec, base.median_s);
+  t.over = std::string(baseline);
+  t.over_fastest_s = base.min_s;
 }
 
 bool near_ideal(const record& r) {
@@ -244,6 +249,10 @@ bool scales(const record& r, double ideal_speedup) {
   return r.speedup > 0 && r.speedup >= ideal_speedup / timing_margin;
 }
 
+bool beyond_noise(const trial& t) {
+  return t.rec.speedup > 1 && t.rec.max_s > 0 && t.rec.max_s < t.over_fastest_s;
+}
+
 void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
   const record& r = t.rec;
   const double ideal = std::min(r.threads, r.cores);
@@ -253,13 +262,16 @@ void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
     return c.cannot_show(fmt::format(
         "{}, but {} usable CPU leaves no parallel speedup to show; run it on two or more", said,
         r.cores));
+  // On 2 CPUs the ideal / timing_margin is 1x, which no speedup at all would reach: the claim
+  // needs its reps beyond the baseline's too.
   const std::string expected =
-      fmt::format("{} (at least {} expected)", said, times(ideal / timing_margin));
+      fmt::format("{} (at least {} expected, every rep faster than the fastest of '{}')", said,
+                  times(ideal / timing_margin), t.over);
+  const bool shown = scales(r, ideal) && beyond_noise(t);
   // A miss under load is set aside only when the CPUs the others left explain it: on a large
   // machine a quarter of a CPU of background work cannot excuse a speedup of 10 where 64 was due.
   const double left = std::min<double>(r.threads, r.cores - t.other_cpus);
-  if (scales(r, ideal) || left < 1.5 || scales(r, left))
-    return c.unless_busy(scales(r, ideal), t.other_cpus, expected);
+  if (shown || left < 1.5 || scales(r, left)) return c.unless_busy(shown, t.other_cpus, expected);
   c.must(false, fmt::format("{}; other processes kept {:.2f} CPUs busy, but even on the {:.1f} "
                             "they left at least {} was due",
                             expected, t.other_cpus, left, times(left / timing_margin)));
@@ -321,17 +333,39 @@ judgement checks::result() const {
 
 std::string seconds(double s) { return s > 0 ? format_duration(s) : "-"; }
 std::string times(double x) { return x > 0 ? fmt::format("{:.2f}x", x) : "-"; }
+// "164 B", "7.90 kB", "16.5 MB", "9.41 GB": three significant digits at most, decimal units.
+std::string bytes(double b) {
+  constexpr std::array<const char*, 5> units = {"B", "kB", "MB", "GB", "TB"};
+  std::size_t u = 0;
+  while (b >= 999.5 && u + 1 < units.size()) {
+    b /= 1000;
+    ++u;
+  }
+  const int decimals = u == 0 || b >= 99.95 ? 0 : b >= 9.995 ? 1 : 2;
+  return fmt::format("{:.{}f} {}", b, decimals, units[u]);
+}
+
+std::string share(double x) { return x > 0 ? fmt::format("{:.0f}%", 100 * x) : "-"; }
 
 table tabulate(const std::vector<trial>& trials, const std::vector<column>& columns) {
   table t;
   t.header.push_back("trial");
-  for (const column& c : columns) t.header.push_back(c.header);
+  for (const column& c : columns) {
+    t.header.push_back(c.header);
+    if (!c.legend.empty()) t.legend.push_back(fmt::format("{}: {}", c.header, c.legend));
+  }
   for (const trial& tr : trials) {
     std::vector<std::string> row{tr.label};
-    for (const column& c : columns) row.push_back(tr.rec.verified ? c.cell(tr.rec) : "-");
+    for (const column& c : columns)
+      row.push_back(!tr.rec.verified ? "-" : c.trial_cell ? c.trial_cell(tr) : c.cell(tr.rec));
     t.rows.push_back(std::move(row));
   }
   return t;
+}
+
+column explained(column c, std::string legend) {
+  c.legend = std::move(legend);
+  return c;
 }
 
 namespace col {
@@ -339,21 +373,36 @@ column backend() {
   return {"backend", [](const record& r) { return r.backend; }};
 }
 column workers() {
-  return {"workers", [](const record& r) { return std::to_string(r.workers_seen); }};
+  return {"workers", [](const record& r) { return std::to_string(r.workers_seen); }, nullptr,
+          "the workers seen running, counted in every rep (the fewest)"};
 }
 column median() {
-  return {"median", [](const record& r) { return seconds(r.median_s); }};
+  return {"median", [](const record& r) { return seconds(r.median_s); }, nullptr,
+          "the median wall time of the reps (3 under --quick, else 5, after a warm-up)"};
 }
 column ideal() {
-  return {"ideal", [](const record& r) { return seconds(r.ideal_s); }};
+  return {"ideal", [](const record& r) { return seconds(r.ideal_s); }, nullptr,
+          "the least time its waits allow on these workers"};
 }
 column speedup() {
-  return {"speedup", [](const record& r) { return times(r.speedup); }};
+  return {"speedup", [](const record& r) { return times(r.speedup); }, nullptr,
+          "the median of the trial named under `over` divided by this trial's median"};
+}
+column over() {
+  return {"over", nullptr, [](const trial& t) { return t.over.empty() ? "-" : t.over; }};
 }
 column bandwidth() {
-  return {"median bw", [](const record& r) {
-            return r.bandwidth_fraction > 0 ? fmt::format("{:.0f}%", 100 * r.bandwidth_fraction)
-                                            : "-";
+  return {"median bw", [](const record& r) { return share(r.bandwidth_fraction); }, nullptr,
+          "the median rep's bytes per second over the read bandwidth probed in this command"};
+}
+column share_field(std::string name, std::string header) {
+  return {std::move(header), [name = std::move(name)](const record& r) {
+            return field_of(r, name) == nullptr ? std::string("-") : share(real_field(r, name));
+          }};
+}
+column seconds_field(std::string name, std::string header) {
+  return {std::move(header), [name = std::move(name)](const record& r) {
+            return field_of(r, name) == nullptr ? std::string("-") : seconds(real_field(r, name));
           }};
 }
 column field(std::string name, std::string header) {

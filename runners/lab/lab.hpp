@@ -23,6 +23,10 @@ struct trial {
   // CPUs that other processes kept busy, on average, while it ran (from /proc/stat): on a
   // shared machine a compute speedup can only show on the CPUs left over.
   double other_cpus = 0;
+  // What its speedup is over (relate): the baseline trial's label and its fastest rep; "" and 0
+  // when it has no speedup.
+  std::string over{};
+  double over_fastest_s = 0;
 };
 
 // holds; not_shown: a claim that depends on chance (or on a machine with more than one CPU) did
@@ -38,6 +42,7 @@ struct judgement {
 struct table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> legend;  // what a column means, "header: meaning", printed under it
 };
 
 struct outcome {
@@ -75,6 +80,8 @@ class context {
   context& operator=(const context&) = delete;
 
   [[nodiscard]] bool quick() const { return quick_; }
+  // Called with each trial's label as it starts (the command's progress bar).
+  std::function<void(std::string_view)> on_trial;
   [[nodiscard]] unsigned cores() const { return cores_; }
   // Never throws: a failure is a record with verified false, as measure() makes it.
   // gil_interval_s > 0 runs it under the emulated GIL (--gil) with that switch interval.
@@ -155,6 +162,9 @@ void relate(std::vector<trial>& trials, std::string_view label, std::string_view
 bool near_ideal(const record& r);
 // A speedup of at least the ideal / timing_margin.
 bool scales(const record& r, double ideal_speedup);
+// A speedup beyond the noise of the reps: its slowest rep beat the baseline's fastest (relate),
+// so that a claim of "faster" never rests on a ratio of medians near 1.
+bool beyond_noise(const trial& t);
 // A kernel field of the record (the counter's lost_updates), 0 / false when absent or null.
 std::int64_t int_field(const record& r, std::string_view name);
 bool bool_field(const record& r, std::string_view name);
@@ -189,11 +199,15 @@ class checks {
 // usable CPUs; on one CPU it cannot show, and a miss under load is set aside (unless_busy).
 void check_cpu_scaling(checks& c, const trial& t, std::string_view what);
 
-// A table column: its heading and the cell of a record.
+// A table column: its heading and the cell of a trial's record (of the trial itself when
+// trial_cell is set: what the record does not know, such as its baseline's label).
 struct column {
   std::string header;
   std::function<std::string(const record&)> cell;
+  std::function<std::string(const trial&)> trial_cell = nullptr;
+  std::string legend = "";  // what it means and its unit, when the header cannot say it
 };
+column explained(column c, std::string legend);
 table tabulate(const std::vector<trial>& trials, const std::vector<column>& columns);
 namespace col {
 column backend();
@@ -201,12 +215,17 @@ column workers();
 column median();
 column ideal();
 column speedup();
+column over();  // the trial its speedup is over: no column of speedups without its baseline
 column bandwidth();
 column field(std::string name, std::string header);
-column param(std::string name, std::string header);  // param_text, "-" when absent
+column share_field(std::string name, std::string header);    // a fraction, as "48%"
+column seconds_field(std::string name, std::string header);  // a duration, as "295 ms"
+column param(std::string name, std::string header);          // param_text, "-" when absent
 }  // namespace col
 
 std::string seconds(double s);  // "50.2 ms"
 std::string times(double x);    // "2.96x"
+std::string share(double x);    // "48%", "-" for 0
+std::string bytes(double b);    // "164 B", "16.5 MB": decimal units, three digits at most
 
 }  // namespace parlab::runner::lab

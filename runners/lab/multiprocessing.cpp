@@ -40,8 +40,8 @@ class multiprocessing final : public lesson {
                        "a time below one wait would mean the waits never ran",
                        io.threads, io.backend, seconds(io.median_s), seconds(io.ideal_s)));
     check_cpu_scaling(c, trial_of(trials, sum_processes), "the compute-bound sum");
-    table t = tabulate(
-        trials, {col::backend(), col::workers(), col::median(), col::ideal(), col::speedup()});
+    table t = tabulate(trials, {col::backend(), col::workers(), col::median(), col::ideal(),
+                                col::speedup(), col::over()});
     return {std::move(trials), std::move(t), c.result()};
   }
 };

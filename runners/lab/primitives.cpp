@@ -75,10 +75,17 @@ class primitives final : public lesson {
                     times(two.median_s > 0 ? shared.median_s / two.median_s : 0),
                     seconds(shared.median_s), seconds(two.median_s)));
     table t = tabulate(
-        trials,
-        {col::backend(), col::workers(), col::median(), col::speedup(),
-         col::field("max_in_io", "in I/O"), col::field("queue_wait_s", "queue wait"),
-         col::field("producer_busy", "prod busy"), col::field("consumer_busy", "cons busy")});
+        trials, {col::backend(), col::workers(), col::median(), col::speedup(), col::over(),
+                 explained(col::field("max_in_io", "most in I/O"),
+                           "the most producers seen waiting on I/O at once"),
+                 explained(col::seconds_field("queue_wait_s", "queue wait"),
+                           "time blocked on the queue (full or empty) in a run, summed over every "
+                           "producer and consumer"),
+                 explained(col::share_field("producer_busy", "producers busy"),
+                           "the share of the run's wall time a producer spent in its I/O wait, "
+                           "averaged over the producers"),
+                 explained(col::share_field("consumer_busy", "consumers busy"),
+                           "the same for a consumer in its CPU stage")});
     return {std::move(trials), std::move(t), c.result()};
   }
 };

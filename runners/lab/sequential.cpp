@@ -34,8 +34,8 @@ class sequential final : public lesson {
     c.must(near_ideal(once), fmt::format("on {} {} at once they took {} (one wait: {}), {} faster",
                                          once.threads, once.backend, seconds(once.median_s),
                                          seconds(once.ideal_s), times(once.speedup)));
-    table t = tabulate(
-        trials, {col::backend(), col::workers(), col::median(), col::ideal(), col::speedup()});
+    table t = tabulate(trials, {col::backend(), col::workers(), col::median(), col::ideal(),
+                                col::speedup(), col::over()});
     return {std::move(trials), std::move(t), c.result()};
   }
 };

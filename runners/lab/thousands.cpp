@@ -40,18 +40,6 @@ std::string count(std::size_t n) {
   return out;
 }
 
-// "164 B", "7.90 kB", "16.5 MB", "9.41 GB": three significant digits at most, decimal units.
-std::string bytes(double b) {
-  constexpr std::array<const char*, 5> units = {"B", "kB", "MB", "GB", "TB"};
-  std::size_t u = 0;
-  while (b >= 999.5 && u + 1 < units.size()) {
-    b /= 1000;
-    ++u;
-  }
-  const int decimals = u == 0 || b >= 99.95 ? 0 : b >= 9.995 ? 1 : 2;
-  return fmt::format("{:.{}f} {}", b, decimals, units[u]);
-}
-
 // The memory columns read "-" where /proc could not be reset (peak_rss_bytes 0) or read.
 bool has_memory(const record& r) { return r.peak_rss_bytes > 0; }
 

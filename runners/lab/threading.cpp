@@ -47,7 +47,8 @@ class threading final : public lesson {
         "the compute-bound sum ran {} faster on {} threads: C++ threads compute on every core at "
         "once, Python's take turns under the GIL (lesson 3)",
         times(sum.speedup), sum.threads));
-    table t = tabulate(trials, {col::backend(), col::workers(), col::median(), col::speedup()});
+    table t = tabulate(
+        trials, {col::backend(), col::workers(), col::median(), col::speedup(), col::over()});
     return {std::move(trials), std::move(t), c.result()};
   }
 };
