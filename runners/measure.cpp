@@ -128,7 +128,9 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
     r.throughput = r.gelem_per_s;
     r.throughput_unit = "Gelem/s";
   }
-  if (w.streams_memory && read_bandwidth_gbs > 0)
+  // Not for a rank's slice: the job read from every rank's cores, the probe ran on one rank's.
+  const bool whole = work_share <= 0 || work_share >= 1;
+  if (w.streams_memory && read_bandwidth_gbs > 0 && whole)
     r.bandwidth_fraction = r.throughput / read_bandwidth_gbs;
 }
 

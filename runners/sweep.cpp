@@ -280,6 +280,12 @@ class sweep_runner {
   void probe_bandwidth(json& machine) {
     if (!o_.probe) return;
     if (!prepare_error_.empty() || !k_.work().streams_memory) return;
+    // Not where every point is a job of ranks: one rank's probe on its own cores is no measure
+    // of what the job reads (a share of 177% was printed so), and it cost seconds per rank.
+    const bool all_ranks = std::all_of(steps_.begin(), steps_.end(), [](const step& s) {
+      return s.b != nullptr && s.b->traits().runs_as_ranks;
+    });
+    if (all_ranks && !steps_.empty()) return;
     doing("the read-bandwidth probe");
     try {
       machine["read_bandwidth"] = read_bandwidth_facts();

@@ -46,6 +46,20 @@ for btl in ${PARLAB_MPI_BTLS:-self,vader self,tcp}; do
   done
 done
 
+# A memory stream on 2 ranks has no share of a read bandwidth: one rank's probe on its own cores
+# is no measure of what the job reads (a share of 177% was printed so), so no probe runs.
+if OMPI_MCA_btl=self,vader timeout 120 "$mpiexec" -np 2 "$parlab" run -k sum --size 1e6 -b mpi \
+    -t 1 --reps 2 --format json >"$tmp/out" 2>"$tmp/err"; then
+  python3 - "$tmp/out" <<'PY' && passes=$((passes + 1)) || fail "a job of ranks was given a bandwidth share"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "read_bandwidth" not in d["machine"], d["machine"].get("read_bandwidth")
+assert d["records"] and all(r["bandwidth_fraction"] == 0 for r in d["records"]), d["records"]
+PY
+else
+  fail "sum on 2 ranks, json: exit $?: $(tail -3 "$tmp/err")"
+fi
+
 # A rank killed from outside: mpirun ends the job, non-zero, within seconds; nothing is left.
 OMPI_MCA_btl=self,vader timeout 60 "$mpiexec" -np 2 "$parlab" run -k io -b mpi -t 1 \
   --tasks 4 --duration 5s --reps 3 >"$tmp/out" 2>"$tmp/err" &
