@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runners/lab/lab.hpp"
+#include "runners/units.hpp"
 
 namespace parlab::runner::lab {
 namespace {
@@ -56,9 +57,10 @@ class primitives final : public lesson {
     bool filled = true;
     for (const record* r : {&one, &two, &shared}) {
       const std::int64_t peak = int_field(*r, "max_in_io"), slots = r == &one ? 1 : 2;
-      c.must(peak <= slots, fmt::format("{} t={}: at most {} producers waited at once, with {} "
-                                        "I/O slot(s)",
-                                        r->backend, r->threads, peak, slots));
+      c.must(peak <= slots,
+             fmt::format("{} t={}: at most {} waited at once, with {}", r->backend, r->threads,
+                         plural(static_cast<std::size_t>(peak), "producer", "producers"),
+                         plural(static_cast<std::size_t>(slots), "I/O slot", "I/O slots")));
       filled = filled && peak == slots;
     }
     c.chance(filled, "every run filled its I/O slots (2 producers wait together)");
