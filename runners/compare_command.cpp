@@ -10,6 +10,7 @@
 #include "runners/compare.hpp"
 #include "runners/gnuplot.hpp"
 #include "runners/interleave.hpp"
+#include "runners/terminal.hpp"
 #include "runners/units.hpp"
 
 namespace parlab::runner {
@@ -50,7 +51,7 @@ void write_report(const compare_args& args, const comparison& c) {
   else if (args.format == "json")
     write_compare_json(stdout, c);
   else
-    write_compare_table(stdout, c, isatty(STDOUT_FILENO) != 0);
+    write_compare_table(stdout, c, colour_wanted(STDOUT_FILENO));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "runners/progress.hpp"
 #include "runners/rank_jobs.hpp"
 #include "runners/signals.hpp"
+#include "runners/terminal.hpp"
 #include "runners/units.hpp"
 #include "runners/watchdog.hpp"
 
@@ -155,7 +156,7 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o) {
       break;
     case output_format::table:
       sinks.push_back(
-          make_table_reporter(report_file(), o.output.empty() && isatty(STDOUT_FILENO) != 0));
+          make_table_reporter(report_file(), o.output.empty() && colour_wanted(STDOUT_FILENO)));
       break;
   }
   if (!o.csv_file.empty())

@@ -61,8 +61,8 @@ start=$(date +%s)
 "$build/bench/parlab_bench" "${args[@]}"
 echo "bench: suite ran in $(($(date +%s) - start)) s; JSON in $build/bench.json"
 echo
-# Each part exits 1 when a benchmark failed or did not verify, and so does `make bench`; a target
-# missed by results that all verified is exit 3, after the count of every part's targets.
+# Each part exits 1 when a benchmark failed or did not verify, and so does `make bench`. A target
+# missed by results that all verified is counted at the end; BENCH_STRICT=1 makes it exit 1 (CI).
 rc=0
 python3 "$root/bench/summary.py" "$build/bench.json" --out "$build/bench_summary.txt" || rc=1
 echo "bench: summary written to $build/bench_summary.txt"
@@ -79,4 +79,7 @@ missed=$(cat "${parts[@]}" | grep '^  \[MISSED\]' | sort -u | wc -l)
 echo
 echo "bench: targets of the suite, the process programs and MPI: $met met, $missed missed"
 [ "$rc" -ne 0 ] && echo "bench: a benchmark failed or did not verify (exit 1)" && exit 1
-[ "$missed" -eq 0 ] || { echo "bench: exit 3: every result verified, $missed targets missed"; exit 3; }
+if [ "$missed" -gt 0 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
+  echo "bench: BENCH_STRICT=1: $missed targets missed (exit 1)"
+  exit 1
+fi

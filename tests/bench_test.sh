@@ -35,6 +35,16 @@ PY
 
 python3 "$src/bench/summary.py" "$tmp/bench.json" >"$tmp/summary" 2>&1 ||
   fail "summary.py exited $?: $(tail -3 "$tmp/summary")"
+# A value just under its target is a miss, printed with the digits that show it.
+python3 - "$src/bench/summary.py" <<'PY' || fail "a value just under its target did not print as a miss"
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("summary", sys.argv[1])
+s = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(s)
+assert s.check("x", 0.9497, 0.95) == "  [MISSED] x: 0.9497 (target >= 0.95)", s.check("x", 0.9497, 0.95)
+assert s.check("x", 0.9503, 0.95) == "  [met] x: 0.950 (target >= 0.95)"
+assert s.check("x", 1.50004, 1.5, higher=False) == "  [MISSED] x: 1.50004 (target <= 1.5)"
+PY
 # The tally counts what the lines above it say (a miss is listed again under it).
 met=$(grep -c '^  \[met\]' "$tmp/summary")
 missed=$(($(grep -c '^  \[MISSED\]' "$tmp/summary") / 2))

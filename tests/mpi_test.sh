@@ -60,6 +60,16 @@ else
   fail "sum on 2 ranks, json: exit $?: $(tail -3 "$tmp/err")"
 fi
 
+# Redirected, a job's table has no colour: mpirun gives its ranks a pseudo-terminal, so a rank's
+# isatty says nothing about where the output goes (escape codes were seen in files so).
+OMPI_MCA_btl=self,vader timeout 120 "$mpiexec" -np 2 "$parlab" run -k sum --size 1e5 -b mpi -t 1 \
+  --reps 2 >"$tmp/out" 2>&1
+if grep -q "$(printf '\033')" "$tmp/out" || ! grep -q ' yes' "$tmp/out"; then
+  fail "a redirected table under mpirun: $(cat -v "$tmp/out" | tail -3)"
+else
+  passes=$((passes + 1))
+fi
+
 # A rank killed from outside: mpirun ends the job, non-zero, within seconds; nothing is left.
 OMPI_MCA_btl=self,vader timeout 60 "$mpiexec" -np 2 "$parlab" run -k io -b mpi -t 1 \
   --tasks 4 --duration 5s --reps 3 >"$tmp/out" 2>"$tmp/err" &

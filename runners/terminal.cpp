@@ -1,0 +1,19 @@
+#include "runners/terminal.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <initializer_list>
+
+namespace parlab::runner {
+
+bool colour_wanted(int fd) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && *no_colour != '\0') return false;
+  // Open MPI, MPICH/PMI and Slurm each name a process's place in its job.
+  for (const char* launched : {"OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"})
+    if (std::getenv(launched) != nullptr) return false;
+  return isatty(fd) != 0;
+}
+
+}  // namespace parlab::runner
