@@ -109,7 +109,8 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
   r.warmup_problem = r.samples_s.size() > 2 && r.samples_s.front() > warmup_ratio * s.median;
   r.ideal_s = ideal_seconds(k, r.in_flight);
   work_amount w = k.work();
-  if (work_share > 0 && work_share < 1) {  // a rank's slice: the job did the whole
+  const bool slice = work_share > 0 && work_share < 1;  // a rank's: the job did the whole
+  if (slice) {
     w.bytes /= work_share;
     w.elements /= work_share;
     w.tasks /= work_share;
@@ -129,8 +130,7 @@ void summarize_into(record& r, const kernel& k, double read_bandwidth_gbs, doubl
     r.throughput_unit = "Gelem/s";
   }
   // Not for a rank's slice: the job read from every rank's cores, the probe ran on one rank's.
-  const bool whole = work_share <= 0 || work_share >= 1;
-  if (w.streams_memory && read_bandwidth_gbs > 0 && whole)
+  if (w.streams_memory && read_bandwidth_gbs > 0 && !slice)
     r.bandwidth_fraction = r.throughput / read_bandwidth_gbs;
 }
 
