@@ -81,8 +81,11 @@ def run_handout(md, workdir):
         print(f"{md.name}: `parlab {args}` exit {p.returncode}, {wall:.1f} s, "
               f"others {others:.2f} CPUs")
         if p.returncode != want:
+            # The verdicts and errors first: a long run's tail may be only its last table.
+            said = [l for l in (p.stdout + p.stderr).splitlines()
+                    if re.match(r"(lesson \d|does not hold|parlab:|error)", l)]
             fail(md.name, f"`parlab {args}` exited {p.returncode}, the handout says {want}:\n"
-                 f"{p.stdout[-2000:]}{p.stderr[-2000:]}")
+                 + "\n".join(said) + f"\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
         results.append(Result(args, p.returncode, p.stdout + p.stderr, wall, others))
     return results
 
