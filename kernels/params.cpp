@@ -31,6 +31,8 @@ std::string param_values::describe(const std::vector<param_spec>& specs) const {
     out += s.name + '=';
     if (s.kind == param_kind::choice && choice(s.name) < s.choices.size())
       out += s.choices[choice(s.name)];
+    else if (s.kind == param_kind::count && count(s.name) == 0 && !s.zero_means.empty())
+      out += s.zero_means;
     else if (s.kind == param_kind::count || s.kind == param_kind::size)
       out += std::to_string(count(s.name));
     else {

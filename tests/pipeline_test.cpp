@@ -57,6 +57,19 @@ double real(const parlab::runner::record& r, const std::string& name) {
   return -1;
 }
 
+// The producers a default run uses depend on its workers, so its params say "auto", never a 0
+// that contradicts the producers=2 its record then shows.
+TEST(pipeline, default_producers_are_described_as_auto_and_a_given_count_as_itself) {
+  auto k = parlab::find_kernel("pipeline")->make();
+  parlab::param_values v;
+  v.fill_defaults(k->params());
+  EXPECT_NE(v.describe(k->params()).find("producers=auto"), std::string::npos)
+      << v.describe(k->params());
+  v.set("producers", 3);
+  EXPECT_NE(v.describe(k->params()).find("producers=3"), std::string::npos)
+      << v.describe(k->params());
+}
+
 TEST(pipeline, every_item_is_consumed_once_at_every_split_capacity_and_io_cap) {
   struct shape {
     unsigned workers, producers, capacity, io_slots;

@@ -33,6 +33,9 @@ struct param_spec {
   // The accepted words of a choice, in order; its value and default_value are an index here.
   std::vector<std::string> choices = {};
   double max_value = 0;  // inclusive upper bound for count and size; 0: none
+  // For a count whose 0 is decided at run time ("half the workers"): the word a record's params
+  // show for 0, since the value used differs from row to row of a sweep (its record says which).
+  std::string zero_means = {};
 
   // A choice's value for `word` (its index), or nullopt when the word is not one of them.
   [[nodiscard]] std::optional<double> choice_value(std::string_view word) const {
