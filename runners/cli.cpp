@@ -27,6 +27,7 @@
 #include "runners/memory_use.hpp"
 #include "runners/options.hpp"
 #include "runners/task_limits.hpp"
+#include "runners/terminal.hpp"
 #include "runners/units.hpp"
 
 namespace parlab::runner {
@@ -582,7 +583,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.json_file = raw.json;
   o.plot = raw.plot;
   check_output_paths(o);
-  o.progress = !raw.no_progress && isatty(STDERR_FILENO) != 0;
+  o.progress = !raw.no_progress && read_by_a_person(STDERR_FILENO);
   o.probe = !raw.no_probe;
   return o;
 }

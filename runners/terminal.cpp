@@ -7,13 +7,17 @@
 
 namespace parlab::runner {
 
-bool colour_wanted(int fd) {
-  const char* no_colour = std::getenv("NO_COLOR");
-  if (no_colour != nullptr && *no_colour != '\0') return false;
+bool read_by_a_person(int fd) {
   // Open MPI, MPICH/PMI and Slurm each name a process's place in its job.
   for (const char* launched : {"OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"})
     if (std::getenv(launched) != nullptr) return false;
   return isatty(fd) != 0;
+}
+
+bool colour_wanted(int fd) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && *no_colour != '\0') return false;
+  return read_by_a_person(fd);
 }
 
 }  // namespace parlab::runner

@@ -76,5 +76,22 @@ TEST(colour_wanted, only_on_a_terminal_without_no_color_outside_a_launcher) {
   }
 }
 
+// The progress bar's rule: a terminal outside a launcher; NO_COLOR is about colour alone.
+TEST(read_by_a_person, a_terminal_outside_a_launcher_whatever_no_color_says) {
+  const pty t;
+  ASSERT_GE(t.fd(), 0) << "no pseudo-terminal";
+  const scoped_env no_colour("NO_COLOR", "1"), ompi("OMPI_COMM_WORLD_SIZE", nullptr),
+      pmi("PMI_RANK", nullptr), pmix("PMIX_RANK", nullptr), slurm("SLURM_PROCID", nullptr);
+  EXPECT_TRUE(read_by_a_person(t.fd()));
+  FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  EXPECT_FALSE(read_by_a_person(fileno(file)));
+  std::fclose(file);
+  for (const char* launcher : {"OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
+    const scoped_env e(launcher, "0");
+    EXPECT_FALSE(read_by_a_person(t.fd())) << launcher;
+  }
+}
+
 }  // namespace
 }  // namespace parlab::runner

@@ -15,6 +15,7 @@
 #include "runners/machine.hpp"
 #include "runners/output_file.hpp"
 #include "runners/progress.hpp"
+#include "runners/terminal.hpp"
 
 namespace parlab::runner::lab {
 namespace {
@@ -117,7 +118,7 @@ int lab_command(const lab_args& args) {
   const bool table = args.format == "table";
   context ctx(args.quick);
   // On a terminal only, as sweep's: a lesson runs for seconds between its claim and its table.
-  progress_bar bar(isatty(STDERR_FILENO) != 0, std::vector<double>(selected.size(), 1.0));
+  progress_bar bar(read_by_a_person(STDERR_FILENO), std::vector<double>(selected.size(), 1.0));
   json results = json::array();
   int code = 0;
   for (const lesson* l : selected) {
