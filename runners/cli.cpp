@@ -44,6 +44,7 @@ struct raw_options {
   std::string cpu_on, cpu_workers;
   std::string ranks, launcher;
   bool rank_job = false;
+  std::string color = "auto";
   bool weak = false, no_progress = false, no_probe = false, gil = false;
   std::map<std::string, std::string> params;  // kernel parameters given
 };
@@ -257,6 +258,11 @@ void add_measure_options(CLI::App* cmd, raw_options& raw, bool sweep) {
                     "gnuplot draws speedup and efficiency vs threads to FILE.svg|.png")
         ->type_name("FILE")
         ->group("Output");
+  cmd->add_option("--color", raw.color,
+                  "auto|always|never: colour in the table (auto: on a terminal a person reads, "
+                  "NO_COLOR unset)")
+      ->type_name("WHEN")
+      ->group("Output");
   cmd->add_flag("--no-progress", raw.no_progress,
                 "no progress bar (shown on stderr only when it is a terminal)")
       ->group("Output");
@@ -583,6 +589,7 @@ sweep_options resolve(const raw_options& raw, const std::string& command) {
   o.json_file = raw.json;
   o.plot = raw.plot;
   check_output_paths(o);
+  o.colour = colour_chosen(raw.color, o.output.empty() ? STDOUT_FILENO : -1);
   o.progress = !raw.no_progress && read_by_a_person(STDERR_FILENO);
   o.probe = !raw.no_probe;
   return o;

@@ -39,6 +39,7 @@ compare_options parse_options(const compare_args& args) {
 void check_outputs(const compare_args& args) {
   if (args.format != "table" && args.format != "csv" && args.format != "json")
     bad("--format", args.format, "table|csv|json");
+  colour_chosen(args.color, -1);  // refused before anything is read
   if (args.plot.empty()) return;
   gnuplot::check_plot_path("--plot", args.plot);
 }
@@ -51,7 +52,7 @@ void write_report(const compare_args& args, const comparison& c) {
   else if (args.format == "json")
     write_compare_json(stdout, c);
   else
-    write_compare_table(stdout, c, colour_wanted(STDOUT_FILENO));
+    write_compare_table(stdout, c, colour_chosen(args.color, STDOUT_FILENO));
 }
 
 }  // namespace
@@ -81,6 +82,10 @@ void add_compare_subcommand(CLI::App& app, compare_args& args) {
                   "significance level of the U test; the interval is at 1 - alpha (default 0.05)")
       ->type_name("P");
   cmd->add_option("--format", args.format, "table|csv|json (default table)")->type_name("FORMAT");
+  cmd->add_option("--color", args.color,
+                  "auto|always|never: colour in the table (auto: on a terminal a person reads, "
+                  "NO_COLOR unset)")
+      ->type_name("WHEN");
   cmd->add_option("--plot", args.plot, "gnuplot draws the ratios as bars to FILE.svg|.png")
       ->type_name("FILE");
   cmd->footer(

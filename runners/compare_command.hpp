@@ -9,7 +9,7 @@ namespace parlab::runner {
 struct compare_args {
   // BASE.json NEW.json; or, with --base-cmd and --new-cmd, parlab's arguments after --
   std::vector<std::string> positionals;
-  std::string threshold = "5", alpha = "0.05", format = "table", plot;
+  std::string threshold = "5", alpha = "0.05", format = "table", plot, color = "auto";
   std::string base_cmd, new_cmd, rounds = "10", seed;  // an interleaved comparison
 };
 

@@ -55,6 +55,7 @@ struct sweep_options {
   std::string csv_file;   // --csv: a CSV copy besides the chosen format; "" = none
   std::string json_file;  // --json: a JSON copy besides the chosen format; "" = none
   std::string plot;       // "" = none
+  bool colour = false;    // in the table (--color)
   bool progress = true;
   bool probe = true;  // measure the read bandwidth first, for memory-streaming kernels
 };

@@ -26,7 +26,6 @@
 #include "runners/progress.hpp"
 #include "runners/rank_jobs.hpp"
 #include "runners/signals.hpp"
-#include "runners/terminal.hpp"
 #include "runners/units.hpp"
 #include "runners/watchdog.hpp"
 
@@ -155,8 +154,7 @@ std::unique_ptr<reporter> make_sinks(const sweep_options& o) {
       sinks.push_back(make_json_reporter(report_file()));
       break;
     case output_format::table:
-      sinks.push_back(
-          make_table_reporter(report_file(), o.output.empty() && colour_wanted(STDOUT_FILENO)));
+      sinks.push_back(make_table_reporter(report_file(), o.colour));
       break;
   }
   if (!o.csv_file.empty())

@@ -135,5 +135,14 @@ grep -q "lab '42'" "$tmp/err" || { echo "FAIL lab-unknown-number message: $(cat 
 one_line_error lab-bad-format "$parlab" lab race --format xml
 one_line_error lab-bad-json "$parlab" lab race --json "$tmp/no/such/dir/lab.json"
 
+# --color: always colours a redirected table, never and auto (not a terminal) do not.
+esc=$(printf '\033')
+for when in always never auto; do
+  check "color-$when" 0 "yes" -- "$parlab" run -k sum -b seq -t 1 --size 1e4 --no-probe --color "$when"
+  if grep -q "$esc" "$tmp/out"; then coloured=yes; else coloured=no; fi
+  want=no; [ "$when" = always ] && want=yes
+  [ "$coloured" = "$want" ] || { echo "FAIL color-$when: escape codes: $coloured"; fails=$((fails + 1)); }
+done
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
