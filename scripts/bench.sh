@@ -39,11 +39,9 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 # Other work on the machine moves every figure. The load average would still count the build
 # that just finished, so sample what the CPUs do over one second instead.
-cpu_idle() { awk '/^cpu /{ print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-read -r idle0 total0 < <(cpu_idle)
-sleep 1
-read -r idle1 total1 < <(cpu_idle)
-busy=$(( 100 - 100 * (idle1 - idle0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
+# shellcheck source=scripts/busy.sh
+source "$root/scripts/busy.sh"
+busy=$(busy_percent)
 if [ "$busy" -gt 25 ]; then
   echo "bench: the CPUs were ${busy}% busy before the start: other work is running, figures will be noisy"
 fi

@@ -155,7 +155,8 @@ has out "summary: 3 no significant change"
 # its claims, the slower verdict is owed only when other processes kept less than 0.25 CPU busy
 # meanwhile (/proc/stat's busy time, steal included, less the comparison's own CPU time); the
 # exit code is checked either way.
-busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# shellcheck source=scripts/busy.sh
+source "$(dirname "$0")/../scripts/busy.sh"
 before=$(busy_ticks)
 TIMEFORMAT='%3R %3U %3S'
 { time "$parlab" compare --base-cmd "$parlab" --new-cmd "taskset -c 0 $parlab" --format json -- \

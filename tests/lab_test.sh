@@ -36,16 +36,9 @@ grep -q '"verified": false' "$tmp/lab.json" && fail "lab.json holds a record tha
 # What already keeps CPUs busy (make flake-hunt's own load, another job) counts toward it: two
 # busy processes per core are more than the claim is about, and slowed even 10,000 waits on one
 # thread past their 2x margin.
-busy_cpus() {  # CPUs kept busy over one second, rounded, from /proc/stat
-  local a b
-  read -ra a </proc/stat
-  sleep 1
-  read -ra b </proc/stat
-  local idle=$((b[4] + b[5] - a[4] - a[5])) total=0 i
-  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
-  echo $((((total - idle) * $(nproc) * 2 / (total > 0 ? total : 1) + 1) / 2))
-}
-already=$(busy_cpus)
+# shellcheck source=scripts/busy.sh
+source "$(dirname "$0")/../scripts/busy.sh"
+already=$((($(busy_percent) * $(nproc) + 50) / 100))  # CPUs, rounded
 wanted=$(($(nproc) - already))
 echo "lab: $already CPU(s) already busy; $((wanted > 0 ? wanted : 0)) busy process(es) added"
 load=()
