@@ -27,6 +27,8 @@ struct pipeline_done {
   double produce_s = 0, consume_s = 0;       // time in the I/O wait, in the CPU stage
   double full_wait_s = 0, empty_wait_s = 0;  // producers on a full queue, consumers on empty
   double first_start = std::numeric_limits<double>::infinity(), last_end = 0;
+  double last_start = 0;      // the start event let every role go between first and last start
+  double barrier_wait_s = 0;  // roles that finished early, held at the barrier for the last
   std::uint64_t consumed = 0, checksum = 0;
 };
 
@@ -178,12 +180,14 @@ pipeline_done pipeline_kernel::role(unsigned index, const role_split& s) const {
   pipeline_done d;
   if (state_->arrived.fetch_add(1) + 1 == s.total()) state_->start.set();
   state_->start.wait();
-  d.first_start = monotonic_s();
+  d.first_start = d.last_start = monotonic_s();
   if (index < s.first)
     produce(index, s.first, d);
   else
     consume(d);
+  const double arrived = monotonic_s();
   state_->finished.arrive_and_wait();
+  d.barrier_wait_s = monotonic_s() - arrived;
   // The check phase: every role is done, so nothing may be left in the queue.
   std::uint64_t left = 0;
   double unused = 0;
@@ -234,6 +238,8 @@ pipeline_done pipeline_kernel::combine(const pipeline_done& a, const pipeline_do
           a.empty_wait_s + b.empty_wait_s,
           std::min(a.first_start, b.first_start),
           std::max(a.last_end, b.last_end),
+          std::max(a.last_start, b.last_start),
+          a.barrier_wait_s + b.barrier_wait_s,
           a.consumed + b.consumed,
           a.checksum + b.checksum};
 }
@@ -269,7 +275,9 @@ std::vector<record_field> pipeline_kernel::fields(const pipeline_done& d,
           {"producer_busy", busy(d.produce_s, d.producers)},
           {"consumer_busy", busy(d.consume_s, d.consumers)},
           {"max_in_io", std::int64_t{d.max_in_io}},
-          {"max_queued", std::int64_t{d.max_queued}}};
+          {"max_queued", std::int64_t{d.max_queued}},
+          {"start_spread_s", d.last_start > d.first_start ? d.last_start - d.first_start : 0.0},
+          {"barrier_wait_s", d.barrier_wait_s}};
 }
 
 // The larger of the two stages' bounds: the I/O of every item through min(producers, slots) at

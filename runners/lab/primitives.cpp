@@ -71,6 +71,11 @@ class primitives final : public lesson {
                   fmt::format("a second I/O slot made the pipeline {} faster (2x ideal, at least "
                               "1.5x expected): the producers' waits are what bounds it",
                               times(two.speedup)));
+    c.note(fmt::format(
+        "the start event let all {} roles go within {} of each other, and the barrier held the "
+        "roles that finished first {} in all until the last arrived",
+        two.threads, seconds(real_field(two, "start_spread_s")),
+        seconds(real_field(two, "barrier_wait_s"))));
     c.note(
         fmt::format("the same pipeline on processes took {} of the threads' time ({} vs {}), "
                     "its queue in a shared mapping",
