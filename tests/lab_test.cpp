@@ -261,8 +261,9 @@ TEST(lab_gil, each_speedup_names_the_trial_it_is_over) {
   EXPECT_TRUE(explained);
 }
 
-// On 2 CPUs ideal / timing_margin is 1x: a median ratio above 1 whose reps overlap the
-// baseline's is no speedup, nor is a ratio of exactly 1.
+// On 2 CPUs ideal / timing_margin is 1x: a median ratio above 1 inside the baseline's spread
+// (the row's median not below the baseline's fastest rep) is no speedup, nor is a ratio of 1.
+// One slow rep of a real speedup is not noise enough to deny it.
 TEST(lab_speedup, a_speedup_inside_the_reps_spread_is_no_speedup) {
   auto judged_with = [](double median_s, double slowest_s) {
     record base = timed(1, 1.0);
@@ -274,7 +275,8 @@ TEST(lab_speedup, a_speedup_inside_the_reps_spread_is_no_speedup) {
                                       {"compute sum, processes", p}});
   };
   EXPECT_EQ(judged_with(0.6, 0.85), verdict::holds);
-  EXPECT_EQ(judged_with(0.6, 0.95), verdict::fails);  // its slowest rep behind seq's fastest
+  EXPECT_EQ(judged_with(0.6, 1.2), verdict::holds);    // one rep behind seq's fastest
+  EXPECT_EQ(judged_with(0.95, 0.97), verdict::fails);  // 1.05x, its median behind seq's fastest
   EXPECT_EQ(judged_with(1.0, 1.0), verdict::fails);
 }
 

@@ -162,8 +162,10 @@ void relate(std::vector<trial>& trials, std::string_view label, std::string_view
 bool near_ideal(const record& r);
 // A speedup of at least the ideal / timing_margin.
 bool scales(const record& r, double ideal_speedup);
-// A speedup beyond the noise of the reps: its slowest rep beat the baseline's fastest (relate),
-// so that a claim of "faster" never rests on a ratio of medians near 1.
+// A speedup beyond the noise of the reps: its median beat the baseline's fastest rep (relate),
+// so that a claim of "faster" never rests on a ratio of medians near 1. The median, not the
+// slowest rep: one rep that a neighbour's burst slowed (1.62x with one rep behind, seen in CI
+// under 0.25 CPU of average load) must not turn a real speedup into "does not hold".
 bool beyond_noise(const trial& t);
 // A kernel field of the record (the counter's lost_updates), 0 / false when absent or null.
 std::int64_t int_field(const record& r, std::string_view name);
