@@ -263,7 +263,7 @@ void check_cpu_scaling(checks& c, const trial& t, std::string_view what) {
         "{}, but {} usable CPU leaves no parallel speedup to show; run it on two or more", said,
         r.cores));
   // On 2 CPUs the ideal / timing_margin is 1x, which no speedup at all would reach: the claim
-  // needs its reps beyond the baseline's too.
+  // needs its median beyond the baseline's fastest rep too (beyond_noise).
   const std::string expected =
       fmt::format("{} (at least {} expected, its median faster than the fastest rep of '{}')", said,
                   times(ideal / timing_margin), t.over);
