@@ -654,9 +654,9 @@ def targets(s, hl, hl_size, own, compute, io, seq, out):
             continue
         line = check(f"io 32 x 100 ms on 32 workers efficiency, {b}", med(v), 0.97)
         # The hand-written program of the backend's declared baseline, where one was measured.
-        if f"raw {s.own(b)}" in io:
-            line += (f"; {s.own(b)}() by hand reached {med(io[f'raw {s.own(b)}']):.3f} "
-                     "in the same rounds")
+        raw = f"raw {s.own(b)}"
+        if raw in io:
+            line += f"; {s.own(b)}() by hand reached {med(io[raw]):.3f} in the same rounds"
         out.append(line)
     if missing:
         out.append(f"  ({missing} memory-bound or seq targets not measured: filtered out)")
